@@ -1,0 +1,27 @@
+//! The storage abstraction every backend implements.
+
+use async_trait::async_trait;
+
+use crate::{Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+
+/// The four read queries of the catalog, answered by a storage backend.
+///
+/// Implementations are shared across request handlers as
+/// `Arc<dyn CatalogStore>`, so they must be cheap to call concurrently. Every
+/// method that takes a [`ProductId`] answers [`StoreError::ProductNotFound`]
+/// when no such product exists.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// The products of `page`, in ascending id order; empty past the end.
+    async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError>;
+
+    /// One product with its features in ascending feature id order.
+    async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError>;
+
+    /// The product's styles in ascending style id order, with photos and SKUs.
+    async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
+
+    /// Ids of existing related products in ascending related-row order,
+    /// without duplicates and without the product itself.
+    async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
+}
