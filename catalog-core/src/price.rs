@@ -31,7 +31,7 @@ impl Price {
 }
 
 /// Why a string is not a [`Price`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum ParsePriceError {
     /// Not of the form `digits[.digits]`.
     #[error("not a decimal number")]

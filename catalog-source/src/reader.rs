@@ -1,0 +1,288 @@
+//! The streaming import: validates headers, applies the reject rules, and
+//! hands accepted rows to a [`RowSink`].
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use roaring::RoaringBitmap;
+
+use crate::SourceFile;
+use crate::line::LineSplitter;
+use crate::reject::{Reject, RejectReason, RejectSink};
+use crate::report::{FileReport, ImportReport};
+use crate::rows::{FeatureRow, Fields, PhotoRow, ProductRow, RelatedRow, SkuRow, StyleRow};
+
+/// An error a [`RowSink`] may return; it stops the import.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Receives the accepted rows of an import, file by file in load order.
+///
+/// Rows borrow from the reader's line buffer: copy what you keep.
+pub trait RowSink {
+    /// An accepted product.
+    fn product(&mut self, row: &ProductRow<'_>) -> Result<(), SinkError>;
+    /// An accepted feature of an accepted product.
+    fn feature(&mut self, row: &FeatureRow<'_>) -> Result<(), SinkError>;
+    /// An accepted style of an accepted product.
+    fn style(&mut self, row: &StyleRow<'_>) -> Result<(), SinkError>;
+    /// An accepted photo of an accepted style.
+    fn photo(&mut self, row: &PhotoRow<'_>) -> Result<(), SinkError>;
+    /// An accepted SKU of an accepted style.
+    fn sku(&mut self, row: &SkuRow<'_>) -> Result<(), SinkError>;
+    /// An accepted link between two accepted products.
+    fn related(&mut self, row: &RelatedRow) -> Result<(), SinkError>;
+}
+
+/// Why an import stopped before reading every file.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file is missing or unreadable.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A file's header is not the expected one; nothing was loaded.
+    #[error("{file} has header {found:?}, expected {expected:?}")]
+    Header {
+        /// The file.
+        file: SourceFile,
+        /// The header line the file must start with.
+        expected: String,
+        /// The header line it has.
+        found: String,
+    },
+    /// The reject sink failed.
+    #[error("cannot write rejects: {0}")]
+    Rejects(io::Error),
+    /// The row sink failed.
+    #[error("cannot store a row of {file}: {source}")]
+    Sink {
+        /// The file being loaded.
+        file: SourceFile,
+        /// The sink's error.
+        source: SinkError,
+    },
+}
+
+/// Imports the six files of `dir` into `sink`, reporting refused rows to `rejects`.
+///
+/// All six headers are checked before any row is handed over, so a refused
+/// header leaves the sink untouched. Rows stream through one reused line
+/// buffer; memory grows only with the sets of accepted ids.
+pub fn import(
+    dir: &Path,
+    sink: &mut dyn RowSink,
+    rejects: &mut dyn RejectSink,
+) -> Result<ImportReport, ImportError> {
+    let mut splitter = LineSplitter::new();
+    let mut sources = Vec::with_capacity(SourceFile::ALL.len());
+    for file in SourceFile::ALL {
+        sources.push(open_checked(dir, file, &mut splitter)?);
+    }
+    let mut importer = Importer {
+        splitter,
+        sink,
+        rejects,
+        products: RoaringBitmap::new(),
+        styles: RoaringBitmap::new(),
+    };
+    let mut report = ImportReport::default();
+    for (file, source) in SourceFile::ALL.into_iter().zip(sources) {
+        report.files.push(importer.load(file, source)?);
+    }
+    Ok(report)
+}
+
+/// An open file positioned after its validated header.
+struct Source {
+    path: PathBuf,
+    reader: BufReader<File>,
+}
+
+fn open_checked(
+    dir: &Path,
+    file: SourceFile,
+    splitter: &mut LineSplitter,
+) -> Result<Source, ImportError> {
+    let path = dir.join(file.file_name());
+    let io_error = |source| ImportError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(&path).map_err(io_error)?);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(io_error)?;
+    let line = trim_line_break(header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header));
+    let columns = file.columns();
+    let matches = splitter.split(line, columns.len()).is_ok()
+        && columns
+            .iter()
+            .enumerate()
+            .all(|(i, column)| splitter.field(i) == *column);
+    if !matches {
+        return Err(ImportError::Header {
+            file,
+            expected: file.header(),
+            found: String::from_utf8_lossy(line).into_owned(),
+        });
+    }
+    Ok(Source { path, reader })
+}
+
+fn trim_line_break(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// The state carried from file to file: the ids later files may refer to.
+struct Importer<'s> {
+    splitter: LineSplitter,
+    sink: &'s mut dyn RowSink,
+    rejects: &'s mut dyn RejectSink,
+    products: RoaringBitmap,
+    styles: RoaringBitmap,
+}
+
+/// What became of one line.
+type Outcome = Result<Result<(), RejectReason>, SinkError>;
+
+impl Importer<'_> {
+    fn load(&mut self, file: SourceFile, mut source: Source) -> Result<FileReport, ImportError> {
+        let mut report = FileReport::new(file);
+        let mut seen = RoaringBitmap::new();
+        let mut buffer = Vec::with_capacity(4096);
+        let mut line_number = 1u64;
+        loop {
+            buffer.clear();
+            let read = source.reader.read_until(b'\n', &mut buffer);
+            match read {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(source_error) => {
+                    return Err(ImportError::Io {
+                        path: source.path,
+                        source: source_error,
+                    });
+                }
+            }
+            line_number += 1;
+            report.read += 1;
+            let line = trim_line_break(&buffer);
+            let outcome = match self.splitter.split(line, file.columns().len()) {
+                Ok(()) => self.accept(file, &mut seen),
+                Err(reason) => Ok(Err(reason)),
+            };
+            match outcome {
+                Ok(Ok(())) => report.accepted += 1,
+                Ok(Err(reason)) => {
+                    report.rejected += 1;
+                    *report.rejected_by_kind.entry(reason.kind()).or_default() += 1;
+                    let raw = String::from_utf8_lossy(line);
+                    self.reject(file, line_number, reason, raw)?;
+                }
+                Err(source) => return Err(ImportError::Sink { file, source }),
+            }
+        }
+        match file {
+            SourceFile::Products => self.products = seen,
+            SourceFile::Styles => self.styles = seen,
+            _ => {}
+        }
+        Ok(report)
+    }
+
+    fn reject(
+        &mut self,
+        file: SourceFile,
+        line: u64,
+        reason: RejectReason,
+        raw: Cow<'_, str>,
+    ) -> Result<(), ImportError> {
+        let reject = Reject {
+            file,
+            line,
+            reason,
+            raw: &raw,
+        };
+        self.rejects.reject(&reject).map_err(ImportError::Rejects)
+    }
+
+    /// Parses the split line as a row of `file`, checks its id and references,
+    /// and hands it to the sink.
+    fn accept(&mut self, file: SourceFile, seen: &mut RoaringBitmap) -> Outcome {
+        let mut fields = Fields::new(&self.splitter);
+        let products = &self.products;
+        let styles = &self.styles;
+        let product =
+            |field, id: i32| known(products, id).ok_or(RejectReason::UnknownProduct(field, id));
+        let style = |field, id: i32| known(styles, id).ok_or(RejectReason::UnknownStyle(field, id));
+        let checked = |id: i32, seen: &RoaringBitmap| {
+            if seen.contains(id as u32) {
+                Err(RejectReason::DuplicateId(id))
+            } else {
+                Ok(())
+            }
+        };
+        macro_rules! admit {
+            ($row:expr, $check:expr, $store:ident) => {{
+                let row = match $row {
+                    Ok(row) => row,
+                    Err(reason) => return Ok(Err(reason)),
+                };
+                if let Err(reason) = checked(row.id, seen).and_then(|()| $check(&row)) {
+                    return Ok(Err(reason));
+                }
+                seen.insert(row.id as u32);
+                self.sink.$store(&row).map(Ok)
+            }};
+        }
+        match file {
+            SourceFile::Products => admit!(
+                ProductRow::parse(&mut fields),
+                |_: &ProductRow| Ok(()),
+                product
+            ),
+            SourceFile::Features => {
+                admit!(
+                    FeatureRow::parse(&mut fields),
+                    |r: &FeatureRow| product("product_id", r.product_id),
+                    feature
+                )
+            }
+            SourceFile::Styles => {
+                admit!(
+                    StyleRow::parse(&mut fields),
+                    |r: &StyleRow| product("productId", r.product_id),
+                    style
+                )
+            }
+            SourceFile::Photos => {
+                admit!(
+                    PhotoRow::parse(&mut fields),
+                    |r: &PhotoRow| style("styleId", r.style_id),
+                    photo
+                )
+            }
+            SourceFile::Skus => admit!(
+                SkuRow::parse(&mut fields),
+                |r: &SkuRow| style("styleId", r.style_id),
+                sku
+            ),
+            SourceFile::Related => admit!(
+                RelatedRow::parse(&mut fields),
+                |r: &RelatedRow| product("current_product_id", r.current_product_id)
+                    .and_then(|()| product("related_product_id", r.related_product_id)),
+                related
+            ),
+        }
+    }
+}
+
+fn known(ids: &RoaringBitmap, id: i32) -> Option<()> {
+    ids.contains(id as u32).then_some(())
+}
