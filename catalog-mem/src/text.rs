@@ -1,0 +1,76 @@
+//! One growable byte arena for all the catalog's text, addressed by small handles.
+
+use std::collections::HashMap;
+
+/// A string stored in a [`TextArena`]: 8 bytes instead of a 24-byte `String`
+/// plus its own allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+/// The arena outgrew its 32-bit offsets (4 GiB of text).
+#[derive(Debug, thiserror::Error)]
+#[error("the catalog's text exceeds 4 GiB, the memory store's limit")]
+pub struct TextTooLarge;
+
+/// Append-only text storage; small repeated values (sizes, categories,
+/// feature names) are interned so each distinct one is stored once.
+#[derive(Default)]
+pub(crate) struct TextArena {
+    bytes: Vec<u8>,
+    interned: HashMap<Box<str>, TextRef>,
+}
+
+impl TextArena {
+    /// Stores `text` and returns its handle.
+    pub(crate) fn push(&mut self, text: &str) -> Result<TextRef, TextTooLarge> {
+        let start = u32::try_from(self.bytes.len()).map_err(|_| TextTooLarge)?;
+        let len = u32::try_from(text.len()).map_err(|_| TextTooLarge)?;
+        start.checked_add(len).ok_or(TextTooLarge)?;
+        self.bytes.extend_from_slice(text.as_bytes());
+        Ok(TextRef { start, len })
+    }
+
+    /// Stores `text` once however often it is interned.
+    pub(crate) fn intern(&mut self, text: &str) -> Result<TextRef, TextTooLarge> {
+        if let Some(&found) = self.interned.get(text) {
+            return Ok(found);
+        }
+        let stored = self.push(text)?;
+        self.interned.insert(text.into(), stored);
+        Ok(stored)
+    }
+
+    /// The text behind `handle`.
+    pub(crate) fn get(&self, handle: TextRef) -> &str {
+        let range = handle.start as usize..(handle.start + handle.len) as usize;
+        // Only whole `&str`s are pushed, so every handle's range is UTF-8.
+        std::str::from_utf8(&self.bytes[range]).unwrap_or_default()
+    }
+
+    /// Drops the interning table and spare capacity once loading is done.
+    pub(crate) fn freeze(&mut self) {
+        self.interned = HashMap::new();
+        self.bytes.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushes_and_interns() {
+        let mut arena = TextArena::default();
+        let a = arena.push("héllo").unwrap();
+        let b = arena.intern("XS").unwrap();
+        let c = arena.intern("XS").unwrap();
+        assert_eq!(b, c);
+        assert_eq!(arena.get(a), "héllo");
+        assert_eq!(arena.get(b), "XS");
+        arena.freeze();
+        assert_eq!(arena.get(c), "XS");
+    }
+}
