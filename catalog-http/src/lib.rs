@@ -1,1 +1,35 @@
+//! The catalog's HTTP layer on warp, usable as a library.
+//!
+//! - [`routes`] is the filter of the four contract routes over any
+//!   `Arc<dyn CatalogStore>`: mount it in another warp service, under a prefix
+//!   if you like, beside your own routes.
+//! - [`service`] adds `GET /healthz`, CORS and JSON errors for unmatched
+//!   requests: the whole catalog service, as the `catalog-http` binary runs it.
+//! - [`serve`] runs a filter on a listener with graceful shutdown.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use catalog_core::CatalogStore;
+//! use catalog_mem::MemStoreBuilder;
+//! use warp::Filter;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store: Arc<dyn CatalogStore> = Arc::new(MemStoreBuilder::new().build());
+//! let app = warp::path("catalog")
+//!     .and(catalog_http::routes(store))
+//!     .or(warp::path!("hello").map(|| "world"));
+//! let response = warp::test::request().path("/catalog/products").reply(&app).await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.body(), "[]");
+//! let response = warp::test::request().path("/catalog/products/0").reply(&app).await;
+//! assert_eq!(response.status(), 400);
+//! # });
+//! ```
 
+mod reply;
+mod routes;
+mod service;
+
+pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
+pub use routes::{healthz, routes};
+pub use service::{ServiceConfig, serve, service};

@@ -1,0 +1,202 @@
+//! Command-line arguments and what each command does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use catalog_core::CatalogStore;
+use catalog_http::ServiceConfig;
+use catalog_source::GenerateConfig;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::load;
+
+/// The product catalog service.
+#[derive(Debug, Parser)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the catalog over HTTP (the default command).
+    Serve(ServeArgs),
+    /// Write a synthetic catalog in the six-file source format.
+    Generate(GenerateArgs),
+    /// Validate a source directory: print the import report and write the rejects.
+    Check(CheckArgs),
+}
+
+/// Which store answers the queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    /// Everything in memory, loaded from `--data` or generated.
+    Mem,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CATALOG_LISTEN", default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Store to serve from.
+    #[arg(long, env = "CATALOG_STORE", value_enum, default_value = "mem")]
+    store: StoreKind,
+    /// Source directory with the six CSV files to load into memory.
+    #[arg(long, env = "CATALOG_DATA", conflicts_with = "generate")]
+    data: Option<PathBuf>,
+    /// Without --data: generate a catalog of this many products in memory.
+    #[arg(long, env = "CATALOG_GENERATE", default_value_t = 10_000)]
+    generate: u32,
+    /// Seed of the generated catalog.
+    #[arg(long, env = "CATALOG_SEED", default_value_t = 1)]
+    seed: u64,
+    /// Where refused source rows are written (created only if there are any).
+    #[arg(long, env = "CATALOG_REJECTS", default_value = "catalog-rejects.csv")]
+    rejects: PathBuf,
+    /// Browser origins allowed by CORS, comma-separated; none means any.
+    #[arg(
+        long = "cors-origin",
+        env = "CATALOG_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Seconds browsers may cache a CORS preflight answer.
+    #[arg(long, env = "CATALOG_CORS_MAX_AGE", default_value_t = 600)]
+    cors_max_age: u64,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Number of clean products.
+    #[arg(long, env = "CATALOG_PRODUCTS")]
+    products: u32,
+    /// Seed: the same seed and count give the same files.
+    #[arg(long, env = "CATALOG_SEED", default_value_t = 1)]
+    seed: u64,
+    /// Chance of a dirty line after each clean row (0 to 1).
+    #[arg(long, env = "CATALOG_DIRTY", default_value_t = 0.0)]
+    dirty: f64,
+    /// Directory to write the six files (and dirty.csv) into.
+    #[arg(long, env = "CATALOG_OUT")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Source directory with the six CSV files.
+    #[arg(long, env = "CATALOG_DATA")]
+    data: PathBuf,
+    /// Where refused rows are written.
+    #[arg(long, env = "CATALOG_REJECTS", default_value = "catalog-rejects.csv")]
+    rejects: PathBuf,
+}
+
+/// Runs the command the arguments name.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Generate(args)) => generate(args),
+        Some(Command::Check(args)) => check(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let StoreKind::Mem = args.store;
+    let started = Instant::now();
+    let store: Arc<dyn CatalogStore> = match &args.data {
+        Some(dir) => Arc::new(load::mem_from_dir(dir, &args.rejects)?),
+        None => Arc::new(load::mem_generated(args.generate, args.seed)?),
+    };
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "catalog loaded");
+    let config = ServiceConfig {
+        cors_origins: args.cors_origins,
+        cors_max_age: Duration::from_secs(args.cors_max_age),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        tracing::info!(address = %listener.local_addr()?, "serving the catalog");
+        catalog_http::serve(
+            listener,
+            catalog_http::service(store, &config),
+            shutdown_signal(),
+        )
+        .await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.dirty),
+        "--dirty must be between 0 and 1, got {}",
+        args.dirty
+    );
+    let started = Instant::now();
+    let config = GenerateConfig {
+        products: args.products,
+        seed: args.seed,
+        dirty_rate: args.dirty,
+    };
+    let summary = catalog_source::generate(&config, &args.out)
+        .with_context(|| format!("cannot write the catalog to {}", args.out.display()))?;
+    for (file, lines) in &summary.lines {
+        println!("{:<14}{lines:>12} lines", file.file_name());
+    }
+    println!(
+        "generated {} products ({} dirty lines) in {:.1} s into {}",
+        args.products,
+        summary.dirty.len(),
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    load::check(&args.data, &args.rejects)?;
+    println!(
+        "checked {} in {:.1} s",
+        args.data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM, so in-flight requests can finish.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

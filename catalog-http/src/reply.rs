@@ -1,0 +1,86 @@
+//! JSON responses: bodies in the contract's form, and errors mapped to statuses.
+
+use catalog_core::StoreError;
+use serde::Serialize;
+use warp::http::{HeaderValue, Response, StatusCode, header};
+use warp::hyper::body::Bytes;
+
+/// The response type every catalog route produces.
+pub type JsonResponse = Response<warp::hyper::body::Bytes>;
+
+/// The content type of every catalog answer.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// The methods every catalog route allows.
+pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+
+/// A response with `status` and a serialized JSON `body`.
+pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> JsonResponse {
+    let mut response = Response::new(Bytes::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+/// A 200 with `value` serialized in the contract's compact form.
+pub fn json_ok<T: Serialize>(value: &T) -> JsonResponse {
+    match serde_json::to_vec(value) {
+        Ok(body) => json_bytes(StatusCode::OK, body),
+        Err(err) => {
+            tracing::error!(%err, "cannot serialize a response");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        }
+    }
+}
+
+/// The contract's error form: `{"error": "<message>"}` with `status`.
+pub fn json_error(status: StatusCode, message: &str) -> JsonResponse {
+    #[derive(Serialize)]
+    struct ErrorBody<'a> {
+        error: &'a str,
+    }
+    let body = serde_json::to_vec(&ErrorBody { error: message }).unwrap_or_default();
+    json_bytes(status, body)
+}
+
+/// A 405 naming the allowed methods.
+pub fn method_not_allowed(method: &warp::http::Method) -> JsonResponse {
+    let message = format!("method {method} is not allowed; use GET or HEAD");
+    let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, &message);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    response
+}
+
+/// Maps a store's answer to a response: the HTTP layer alone decides statuses.
+pub fn store_result<T: Serialize>(result: Result<T, StoreError>) -> JsonResponse {
+    match result {
+        Ok(value) => json_ok(&value),
+        Err(err) => store_error(&err),
+    }
+}
+
+/// The status and message for a store error; internal details stay in the log.
+pub fn store_error(err: &StoreError) -> JsonResponse {
+    match err {
+        StoreError::ProductNotFound(_) => json_error(StatusCode::NOT_FOUND, &err.to_string()),
+        StoreError::InvalidInput(invalid) => {
+            json_error(StatusCode::BAD_REQUEST, &invalid.to_string())
+        }
+        StoreError::Unavailable(_) => {
+            tracing::warn!(%err, "store unavailable");
+            json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the catalog is temporarily unavailable; retry shortly",
+            )
+        }
+        StoreError::Internal(_) => {
+            tracing::error!(%err, "store fault");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The four catalog routes as one warp filter, for any store.
+
+use std::sync::Arc;
+
+use catalog_core::{CatalogStore, InvalidInput, Page, ProductId};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::{HeaderValue, Method, StatusCode, header};
+
+use crate::reply::{ALLOWED_METHODS, JsonResponse, json_error, method_not_allowed, store_result};
+
+/// What a route does after its path matched.
+enum Route {
+    List(Vec<(String, String)>),
+    Product(String),
+    Styles(String),
+    Related(String),
+}
+
+/// The four routes of the contract over `store`:
+/// `GET /products`, `/products/:id`, `/products/:id/styles`, `/products/:id/related`.
+///
+/// Bad input (ids, `page`, `count`) and other methods on these paths are
+/// answered here with JSON errors; any other path is rejected as not found,
+/// so the filter can be mounted beside other routes or under a prefix.
+pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
+    let query = warp::query::<Vec<(String, String)>>();
+    let list = warp::path!("products").and(query).map(Route::List);
+    let product = warp::path!("products" / String).map(Route::Product);
+    let styles = warp::path!("products" / String / "styles").map(Route::Styles);
+    let related = warp::path!("products" / String / "related").map(Route::Related);
+    let route = list
+        .or(product)
+        .unify()
+        .or(styles)
+        .unify()
+        .or(related)
+        .unify();
+    warp::method()
+        .and(route)
+        .then(move |method: Method, route: Route| {
+            let store = Arc::clone(&store);
+            async move { answer(&*store, &method, route).await }
+        })
+        .boxed()
+}
+
+/// `GET /healthz`: the process is up (never touches the store).
+pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
+    warp::path!("healthz")
+        .and(warp::method())
+        .map(|method: Method| {
+            allowed(&method).unwrap_or_else(|| {
+                crate::reply::json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec())
+            })
+        })
+        .boxed()
+}
+
+/// `None` when `method` may proceed; otherwise the response to give instead.
+fn allowed(method: &Method) -> Option<JsonResponse> {
+    match *method {
+        Method::GET | Method::HEAD => None,
+        Method::OPTIONS => {
+            let mut response = crate::reply::json_bytes(StatusCode::NO_CONTENT, Vec::new());
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+            Some(response)
+        }
+        _ => Some(method_not_allowed(method)),
+    }
+}
+
+async fn answer(store: &dyn CatalogStore, method: &Method, route: Route) -> JsonResponse {
+    if let Some(response) = allowed(method) {
+        return response;
+    }
+    match route {
+        Route::List(query) => match page(&query) {
+            Ok(page) => store_result(store.products(page).await),
+            Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+        },
+        Route::Product(id) => match product_id(&id) {
+            Ok(id) => store_result(store.product(id).await),
+            Err(response) => response,
+        },
+        Route::Styles(id) => match product_id(&id) {
+            Ok(id) => store_result(store.styles(id).await),
+            Err(response) => response,
+        },
+        Route::Related(id) => match product_id(&id) {
+            Ok(id) => store_result(store.related(id).await),
+            Err(response) => response,
+        },
+    }
+}
+
+/// Parses a path segment as a product id, or gives the 400 to answer.
+fn product_id(segment: &str) -> Result<ProductId, JsonResponse> {
+    segment
+        .parse()
+        .map_err(|err: InvalidInput| json_error(StatusCode::BAD_REQUEST, &err.to_string()))
+}
+
+/// Reads `page` and `count` from the query pairs; others are ignored, repeats refused.
+fn page(query: &[(String, String)]) -> Result<Page, String> {
+    let single = |name: &'static str| {
+        let mut values = query
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str());
+        let first = values.next();
+        match values.next() {
+            Some(_) => Err(format!("{name} is given more than once")),
+            None => Ok(first),
+        }
+    };
+    Page::parse(single("page")?, single("count")?).map_err(|err| err.to_string())
+}

@@ -1,0 +1,124 @@
+//! The whole service: routes, health, CORS, JSON errors for everything else,
+//! request logging, and serving with graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use catalog_core::CatalogStore;
+use warp::filters::BoxedFilter;
+use warp::filters::cors::CorsForbidden;
+use warp::http::{Method, StatusCode};
+use warp::reject::{MethodNotAllowed, Rejection};
+use warp::{Filter, Reply};
+
+use crate::reply::{JsonResponse, json_error};
+use crate::routes::{healthz, routes};
+
+/// Settings of the HTTP layer that do not depend on the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// Origins allowed to call from a browser; empty means any (`*`).
+    pub cors_origins: Vec<String>,
+    /// How long browsers may cache a preflight answer.
+    pub cors_max_age: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> ServiceConfig {
+        ServiceConfig {
+            cors_origins: Vec::new(),
+            cors_max_age: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Request headers a browser may ask to send in a CORS preflight.
+const CORS_HEADERS: [&str; 6] = [
+    "accept",
+    "accept-language",
+    "content-type",
+    "cache-control",
+    "if-none-match",
+    "if-modified-since",
+];
+
+/// The complete service over `store`: the four routes, `GET /healthz`, CORS,
+/// and a JSON error for every request no route answers (404, 405, 403).
+pub fn service(
+    store: Arc<dyn CatalogStore>,
+    config: &ServiceConfig,
+) -> BoxedFilter<(warp::reply::Response,)> {
+    let mut cors = warp::cors()
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers(CORS_HEADERS)
+        .max_age(config.cors_max_age);
+    cors = if config.cors_origins.is_empty() {
+        cors.allow_any_origin()
+    } else {
+        cors.allow_origins(config.cors_origins.iter().map(String::as_str))
+    };
+    let log = warp::log::custom(|info| {
+        tracing::info!(
+            method = %info.method(),
+            path = info.path(),
+            status = info.status().as_u16(),
+            micros = info.elapsed().as_micros() as u64,
+            "request"
+        );
+    });
+    routes(store)
+        .or(healthz())
+        .unify()
+        .recover(rejection_to_json)
+        .unify()
+        .with(cors)
+        .map(Reply::into_response)
+        .recover(|rejection| async { rejection_to_json(rejection).await.map(Reply::into_response) })
+        .unify()
+        .with(log)
+        .map(Reply::into_response)
+        .boxed()
+}
+
+/// Answers what no route took, in the contract's JSON error form.
+async fn rejection_to_json(rejection: Rejection) -> Result<JsonResponse, Infallible> {
+    let response = if rejection.is_not_found() {
+        json_error(StatusCode::NOT_FOUND, "no such route; see GET /products")
+    } else if rejection.find::<MethodNotAllowed>().is_some() {
+        json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed; use GET or HEAD",
+        )
+    } else if let Some(forbidden) = rejection.find::<CorsForbidden>() {
+        json_error(StatusCode::FORBIDDEN, &forbidden.to_string())
+    } else {
+        tracing::warn!(?rejection, "unhandled rejection");
+        json_error(
+            StatusCode::BAD_REQUEST,
+            "the request could not be understood",
+        )
+    };
+    Ok(response)
+}
+
+/// Serves `filter` on `listener` until `shutdown` completes, then finishes the
+/// requests in flight and returns.
+pub async fn serve<F>(
+    listener: tokio::net::TcpListener,
+    filter: F,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    F: Filter<Extract = (warp::reply::Response,), Error = Rejection>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    warp::serve(filter)
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+}
