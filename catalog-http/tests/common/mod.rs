@@ -1,0 +1,36 @@
+//! Starting the real service on a random port, as each test needs it.
+
+use std::sync::Arc;
+
+use catalog_core::CatalogStore;
+use catalog_http::{ServiceConfig, serve, service};
+use tokio::sync::oneshot;
+
+/// A service running on 127.0.0.1 at a random port.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Send to stop the server gracefully.
+    pub stop: Option<oneshot::Sender<()>>,
+    /// Completes when the server has stopped (not every test waits for it).
+    #[allow(dead_code)]
+    pub stopped: tokio::task::JoinHandle<()>,
+}
+
+/// Serves `store` with the default configuration on a fresh port.
+pub async fn spawn(store: Arc<dyn CatalogStore>) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a random port");
+    let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+    let (stop, stopping) = oneshot::channel::<()>();
+    let filter = service(store, &ServiceConfig::default());
+    let stopped = tokio::spawn(serve(listener, filter, async {
+        let _ = stopping.await;
+    }));
+    Running {
+        base_url,
+        stop: Some(stop),
+        stopped,
+    }
+}

@@ -1,0 +1,143 @@
+//! The HTTP layer's answers when the store fails, driven with a mocked store.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use catalog_core::{
+    CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError,
+};
+use catalog_http::{ServiceConfig, service};
+use mockall::mock;
+use serde_json::Value;
+
+mock! {
+    pub Store {}
+    #[async_trait]
+    impl CatalogStore for Store {
+        async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError>;
+        async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError>;
+        async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
+        async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
+    }
+}
+
+async fn get(store: MockStore, path: &str) -> (u16, Value) {
+    let filter = service(Arc::new(store), &ServiceConfig::default());
+    let response = warp::test::request().path(path).reply(&filter).await;
+    let body = serde_json::from_slice(response.body()).expect("a JSON body");
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn an_unavailable_store_is_a_503_with_a_json_error() {
+    let mut store = MockStore::new();
+    store
+        .expect_styles()
+        .returning(|_| Err(StoreError::Unavailable("connection refused".into())));
+    let (status, body) = get(store, "/products/7/styles").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body["error"],
+        "the catalog is temporarily unavailable; retry shortly"
+    );
+}
+
+#[tokio::test]
+async fn an_internal_fault_is_a_500_that_leaks_no_detail() {
+    let mut store = MockStore::new();
+    store.expect_products().returning(|_| {
+        Err(StoreError::Internal(
+            "relation \"secret\" does not exist".into(),
+        ))
+    });
+    let (status, body) = get(store, "/products").await;
+    assert_eq!(status, 500);
+    assert_eq!(body["error"], "internal server error");
+}
+
+#[tokio::test]
+async fn not_found_from_the_store_is_a_404_naming_the_product() {
+    let mut store = MockStore::new();
+    store
+        .expect_related()
+        .returning(|id| Err(StoreError::ProductNotFound(id.get())));
+    let (status, body) = get(store, "/products/42/related").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"], "product 42 not found");
+}
+
+#[tokio::test]
+async fn the_store_receives_the_parsed_request() {
+    let mut store = MockStore::new();
+    store
+        .expect_products()
+        .withf(|page| page.page() == 3 && page.count() == 20)
+        .times(1)
+        .returning(|_| Ok(Vec::new()));
+    store
+        .expect_product()
+        .withf(|id| id.get() == 12)
+        .times(1)
+        .returning(|id| Err(StoreError::ProductNotFound(id.get())));
+    let filter = service(Arc::new(store), &ServiceConfig::default());
+    let list = warp::test::request()
+        .path("/products?count=20&page=3")
+        .reply(&filter)
+        .await;
+    assert_eq!(
+        (list.status().as_u16(), list.body().as_ref()),
+        (200, b"[]".as_ref())
+    );
+    let one = warp::test::request()
+        .path("/products/0012")
+        .reply(&filter)
+        .await;
+    assert_eq!(one.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn bad_input_never_reaches_the_store() {
+    // A mock with no expectations panics if any method is called.
+    for path in [
+        "/products/0",
+        "/products/x/styles",
+        "/products?count=5000",
+        "/products/1.5/related",
+    ] {
+        let (status, body) = get(MockStore::new(), path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            body["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cors_origins_can_be_restricted() {
+    let config = ServiceConfig {
+        cors_origins: vec!["https://shop.example".into()],
+        ..ServiceConfig::default()
+    };
+    let mut store = MockStore::new();
+    store.expect_related().returning(|_| Ok(vec![2, 3]));
+    let filter = service(Arc::new(store), &config);
+    let allowed = warp::test::request()
+        .path("/products/1/related")
+        .header("origin", "https://shop.example")
+        .reply(&filter)
+        .await;
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let refused = warp::test::request()
+        .path("/products/1/related")
+        .header("origin", "https://evil.example")
+        .reply(&filter)
+        .await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = serde_json::from_slice(refused.body()).expect("JSON");
+    assert!(body["error"].is_string());
+}
