@@ -1,0 +1,180 @@
+//! The `catalog-http` binary: its commands, exit statuses and error lines.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn catalog_http(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_catalog-http"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run catalog-http")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn generate_then_check_reports_every_dirty_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rejects = dir.path().join("rejects.csv");
+    let generated = catalog_http(&[
+        "generate",
+        "--products",
+        "300",
+        "--seed",
+        "5",
+        "--dirty",
+        "0.05",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+
+    let checked = catalog_http(&[
+        "check",
+        "--data",
+        data.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let report = stderr(&checked);
+    assert!(
+        report.contains("product.csv") && report.contains("related.csv"),
+        "{report}"
+    );
+
+    let dirty_lines = count_records(&data.join("dirty.csv"));
+    assert!(dirty_lines > 0);
+    assert_eq!(
+        count_records(&rejects),
+        dirty_lines,
+        "one reject per dirty line"
+    );
+}
+
+fn count_records(path: &Path) -> usize {
+    csv::Reader::from_path(path).unwrap().records().count()
+}
+
+#[test]
+fn a_missing_directory_fails_with_one_line() {
+    let output = catalog_http(&["check", "--data", "/nonexistent/catalog"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("catalog-http: cannot read /nonexistent/catalog/product.csv"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_refused_header_fails_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(
+        catalog_http(&["generate", "--products", "10", "--out", data])
+            .status
+            .success()
+    );
+    std::fs::write(dir.path().join("styles.csv"), "id,product_id,name\n").unwrap();
+    let output = catalog_http(&["serve", "--data", data, "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("styles.csv has header") && message.contains("expected"),
+        "{message}"
+    );
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let output = catalog_http(&[
+        "generate",
+        "--products",
+        "10",
+        "--dirty",
+        "2",
+        "--out",
+        "/tmp/x",
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--dirty must be between 0 and 1"));
+    assert!(
+        !catalog_http(&["serve", "--store", "oracle"])
+            .status
+            .success()
+    );
+}
+
+/// The README's first command, on a free port: it serves a generated catalog
+/// and stops cleanly on SIGTERM.
+#[test]
+fn serves_a_generated_catalog_and_stops_on_sigterm() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_catalog-http"))
+        .args(["--generate", "500"])
+        .env("CATALOG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let mut lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .contains("serving the catalog")
+    {
+        assert!(Instant::now() < deadline, "the service did not start");
+    }
+    let body = http_get(port, "/products/1/related");
+    assert!(
+        body.starts_with("HTTP/1.0 200 OK") && body.ends_with(']'),
+        "{body}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        child.0.wait().unwrap().success(),
+        "exit status 0 after SIGTERM"
+    );
+}
+
+/// Stops the server even when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal HTTP/1.0 GET, so this test needs no async runtime.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
