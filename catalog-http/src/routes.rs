@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use catalog_core::{CatalogStore, InvalidInput, Page, ProductId};
+use catalog_core::{CatalogStore, Page, ProductId};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, Method, StatusCode, header};
@@ -79,28 +79,26 @@ async fn answer(store: &dyn CatalogStore, method: &Method, route: Route) -> Json
     match route {
         Route::List(query) => match page(&query) {
             Ok(page) => store_result(store.products(page).await),
-            Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+            Err(message) => bad_request(&message),
         },
-        Route::Product(id) => match product_id(&id) {
+        Route::Product(id) => match id.parse::<ProductId>() {
             Ok(id) => store_result(store.product(id).await),
-            Err(response) => response,
+            Err(err) => bad_request(&err),
         },
-        Route::Styles(id) => match product_id(&id) {
+        Route::Styles(id) => match id.parse::<ProductId>() {
             Ok(id) => store_result(store.styles(id).await),
-            Err(response) => response,
+            Err(err) => bad_request(&err),
         },
-        Route::Related(id) => match product_id(&id) {
+        Route::Related(id) => match id.parse::<ProductId>() {
             Ok(id) => store_result(store.related(id).await),
-            Err(response) => response,
+            Err(err) => bad_request(&err),
         },
     }
 }
 
-/// Parses a path segment as a product id, or gives the 400 to answer.
-fn product_id(segment: &str) -> Result<ProductId, JsonResponse> {
-    segment
-        .parse()
-        .map_err(|err: InvalidInput| json_error(StatusCode::BAD_REQUEST, &err.to_string()))
+/// A 400 saying what was wrong with the request.
+fn bad_request(what: &dyn std::fmt::Display) -> JsonResponse {
+    json_error(StatusCode::BAD_REQUEST, &what.to_string())
 }
 
 /// Reads `page` and `count` from the query pairs; others are ignored, repeats refused.

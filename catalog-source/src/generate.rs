@@ -432,7 +432,7 @@ impl Out {
     }
 
     fn cents(&mut self, cents: u64) -> &mut Out {
-        let text = if cents % 100 == 0 {
+        let text = if cents.is_multiple_of(100) {
             format!("{}", cents / 100)
         } else {
             format!("{}.{:02}", cents / 100, cents % 100)
