@@ -1,12 +1,9 @@
 //! Shared setup of the criterion benchmarks in `benches/`: generated catalogs
-//! cached under `target/bench-data/`, and a sink that keeps nothing.
+//! cached under `target/bench-data/`.
 
 use std::path::PathBuf;
 
-use catalog_source::{
-    FeatureRow, GenerateConfig, PhotoRow, ProductRow, RelatedRow, RowSink, SinkError, SkuRow,
-    StyleRow,
-};
+use catalog_source::GenerateConfig;
 
 /// Catalog size for the benchmarks: `BENCH_PRODUCTS`, default 100,000.
 pub fn bench_products() -> u32 {
@@ -29,28 +26,4 @@ pub fn catalog_dir(products: u32, dirty_rate: f64) -> PathBuf {
         catalog_source::generate(&config, &dir).expect("generate the bench catalog");
     }
     dir
-}
-
-/// A row sink that keeps nothing, to time the reader alone.
-pub struct Discard;
-
-impl RowSink for Discard {
-    fn product(&mut self, _: &ProductRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn feature(&mut self, _: &FeatureRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn style(&mut self, _: &StyleRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn photo(&mut self, _: &PhotoRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn sku(&mut self, _: &SkuRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn related(&mut self, _: &RelatedRow) -> Result<(), SinkError> {
-        Ok(())
-    }
 }

@@ -5,10 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use catalog_mem::{MemStore, MemStoreBuilder};
-use catalog_source::{
-    FeatureRow, GenerateConfig, ImportReport, PhotoRow, ProductRow, RejectFile, RelatedRow,
-    RowSink, SinkError, SkuRow, StyleRow,
-};
+use catalog_source::{DiscardRows, GenerateConfig, ImportReport, RejectFile, RowSink};
 
 /// Loads the six files of `dir` into memory, writing rejects to `rejects`.
 pub fn mem_from_dir(dir: &Path, rejects: &Path) -> anyhow::Result<MemStore> {
@@ -46,7 +43,7 @@ pub fn mem_generated(products: u32, seed: u64) -> anyhow::Result<MemStore> {
 /// Validates the six files of `dir` without keeping them.
 pub fn check(dir: &Path, rejects: &Path) -> anyhow::Result<ImportReport> {
     let mut reject_file = RejectFile::new(rejects);
-    let report = import(dir, &mut Discard, &mut reject_file)?;
+    let report = import(dir, &mut DiscardRows, &mut reject_file)?;
     print_report(&report, &reject_file);
     Ok(report)
 }
@@ -71,29 +68,5 @@ fn print_report(report: &ImportReport, rejects: &RejectFile) {
             rejects.written(),
             rejects.path().display()
         );
-    }
-}
-
-/// A sink that keeps nothing: the report alone is wanted.
-struct Discard;
-
-impl RowSink for Discard {
-    fn product(&mut self, _: &ProductRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn feature(&mut self, _: &FeatureRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn style(&mut self, _: &StyleRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn photo(&mut self, _: &PhotoRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn sku(&mut self, _: &SkuRow<'_>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn related(&mut self, _: &RelatedRow) -> Result<(), SinkError> {
-        Ok(())
     }
 }

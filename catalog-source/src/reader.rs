@@ -35,6 +35,32 @@ pub trait RowSink {
     fn related(&mut self, row: &RelatedRow) -> Result<(), SinkError>;
 }
 
+/// A sink that keeps nothing, for validating a source directory (the report
+/// and the rejects are the result).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardRows;
+
+impl RowSink for DiscardRows {
+    fn product(&mut self, _: &ProductRow<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn feature(&mut self, _: &FeatureRow<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn style(&mut self, _: &StyleRow<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn photo(&mut self, _: &PhotoRow<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn sku(&mut self, _: &SkuRow<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn related(&mut self, _: &RelatedRow) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
 /// Why an import stopped before reading every file.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
