@@ -3,7 +3,7 @@
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 
-use crate::App;
+use crate::{App, Oracle};
 
 /// The content type the contract requires on every JSON answer.
 const JSON: &str = "application/json; charset=utf-8";
@@ -154,28 +154,27 @@ pub async fn unknown_query_parameters_are_ignored(app: &App) {
     .await;
 }
 
+/// Asserts `GET /products/{id}{suffix}` for every sampled id against `expected`.
+async fn assert_sampled(app: &App, suffix: &str, expected: fn(&Oracle, i32) -> Option<String>) {
+    for id in sample_ids(app) {
+        let body = expected(&app.oracle, id).expect("sampled ids exist");
+        assert_body(app, &format!("/products/{id}{suffix}"), &body).await;
+    }
+}
+
 /// `GET /products/:id` for a sample of products.
 pub async fn product_details(app: &App) {
-    for id in sample_ids(app) {
-        let expected = app.oracle.product(id).expect("sampled ids exist");
-        assert_body(app, &format!("/products/{id}"), &expected).await;
-    }
+    assert_sampled(app, "", Oracle::product).await;
 }
 
 /// `GET /products/:id/styles` for a sample of products.
 pub async fn styles(app: &App) {
-    for id in sample_ids(app) {
-        let expected = app.oracle.styles(id).expect("sampled ids exist");
-        assert_body(app, &format!("/products/{id}/styles"), &expected).await;
-    }
+    assert_sampled(app, "/styles", Oracle::styles).await;
 }
 
 /// `GET /products/:id/related` for a sample, repeated links included.
 pub async fn related(app: &App) {
-    for id in sample_ids(app) {
-        let expected = app.oracle.related(id).expect("sampled ids exist");
-        assert_body(app, &format!("/products/{id}/related"), &expected).await;
-    }
+    assert_sampled(app, "/related", Oracle::related).await;
 }
 
 /// Well-formed ids without a product (gaps left by rejected rows, past the

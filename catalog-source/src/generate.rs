@@ -207,7 +207,7 @@ impl Generator<'_> {
                     .int(style_id)
                     .int(product_id)
                     .text(&style_name(&mut rng));
-                let original_cents = styles_price_cents(&mut rng);
+                let original_cents = style_price_cents(&mut rng);
                 if rng.u8(..10) < 3 {
                     styles.cents(original_cents * rng.u64(50..95) / 100);
                 } else {
@@ -525,7 +525,7 @@ fn style_name(rng: &mut fastrand::Rng) -> String {
     }
 }
 
-fn styles_price_cents(rng: &mut fastrand::Rng) -> u64 {
+fn style_price_cents(rng: &mut fastrand::Rng) -> u64 {
     let dollars = rng.u64(5..=1000);
     dollars * 100 + if rng.u8(..5) == 0 { 99 } else { 0 }
 }
