@@ -46,6 +46,9 @@ impl LineSplitter {
         if std::str::from_utf8(line).is_err() {
             return Err(RejectReason::InvalidUtf8);
         }
+        if line.contains(&0) {
+            return Err(RejectReason::NulByte);
+        }
         self.reader.reset();
         self.input.clear();
         self.input.extend_from_slice(line);
@@ -148,5 +151,11 @@ mod tests {
             splitter.split(b"1,\xc3,\xa9", 3),
             Err(RejectReason::InvalidUtf8)
         );
+    }
+
+    #[test]
+    fn refuses_nul_bytes_that_no_text_column_stores() {
+        let mut splitter = LineSplitter::new();
+        assert_eq!(splitter.split(b"1,a\0b", 2), Err(RejectReason::NulByte));
     }
 }

@@ -17,6 +17,8 @@ pub enum RejectReason {
     UnterminatedQuote,
     /// The line is not valid UTF-8.
     InvalidUtf8,
+    /// The line holds a NUL byte, which no text column can store.
+    NulByte,
     /// The line has the wrong number of fields (`None`: too many to count).
     FieldCount {
         /// Fields the file's header has.
@@ -52,6 +54,7 @@ impl RejectReason {
         match self {
             RejectReason::UnterminatedQuote => "unterminated_quote",
             RejectReason::InvalidUtf8 => "invalid_utf8",
+            RejectReason::NulByte => "nul_byte",
             RejectReason::FieldCount { .. } => "field_count",
             RejectReason::EmptyField(_) => "empty_field",
             RejectReason::InvalidId(_) => "invalid_id",
@@ -74,6 +77,7 @@ impl fmt::Display for RejectReason {
                 f.write_str("a quoted field is not closed on its line")
             }
             RejectReason::InvalidUtf8 => f.write_str("the line is not valid UTF-8"),
+            RejectReason::NulByte => f.write_str("the line holds a NUL byte"),
             RejectReason::FieldCount {
                 expected,
                 found: Some(found),

@@ -1,0 +1,3 @@
+DROP SCHEMA IF EXISTS catalog CASCADE;
+DROP FUNCTION IF EXISTS catalog_finish_tables(name);
+DROP FUNCTION IF EXISTS catalog_create_tables(name);

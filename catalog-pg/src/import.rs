@@ -1,0 +1,327 @@
+//! The bulk import: the shared validating reader feeds binary `COPY` into a
+//! new schema, keys and indexes are built after the load, and the new schema
+//! replaces `catalog` in one transaction, so an import either completes or
+//! leaves the previous catalog serving.
+
+use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use catalog_source::{
+    FeatureRow, ImportReport, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink, SinkError,
+    SkuRow, StyleRow,
+};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+
+use crate::PgError;
+use crate::migrate::run_pending;
+use crate::money::PgPrice;
+use crate::schema::{features, photos, products, related, skus, styles};
+
+/// The schema an import builds before it becomes `catalog`.
+const NEXT_SCHEMA: &str = "catalog_next";
+/// Rows per `COPY` batch handed from the reader to the writer thread.
+const BATCH_ROWS: usize = 20_000;
+
+/// What an import did and how long each phase took.
+#[derive(Debug, Clone)]
+pub struct PgImport {
+    /// Rows read, accepted and rejected per file.
+    pub report: ImportReport,
+    /// Reading, validating and copying (overlapped on two threads).
+    pub load: Duration,
+    /// Ordering products, primary keys, indexes, foreign keys and statistics.
+    pub finish: Duration,
+    /// Replacing the old catalog and committing.
+    pub swap: Duration,
+}
+
+/// Imports the six files of `dir` into the database at `database_url`
+/// (migrating it first), sending refused rows to `rejects`.
+pub fn import(
+    database_url: &str,
+    dir: &Path,
+    rejects: &mut dyn RejectSink,
+) -> Result<PgImport, PgError> {
+    let connect =
+        || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
+    let mut conn = connect()?;
+    run_pending(&mut conn)?;
+    conn.batch_execute(&format!(
+        "BEGIN; SET LOCAL search_path = {NEXT_SCHEMA}, public; \
+         DROP SCHEMA IF EXISTS {NEXT_SCHEMA} CASCADE; SELECT catalog_create_tables('{NEXT_SCHEMA}');"
+    ))?;
+
+    let started = Instant::now();
+    let (sender, receiver) = sync_channel::<Batch>(4);
+    let writer = thread::spawn(move || -> Result<PgConnection, PgError> {
+        for batch in receiver {
+            batch.copy(&mut conn)?;
+        }
+        Ok(conn)
+    });
+    let mut sink = CopySink {
+        sender,
+        batch: Batch::Products(Vec::new()),
+    };
+    let read = catalog_source::import(dir, &mut sink, rejects);
+    let flushed = sink.flush();
+    drop(sink);
+    let written = writer
+        .join()
+        .map_err(|_| PgError::Load("the COPY writer thread panicked".into()))?;
+    // A writer error explains a refused batch better than the reader's view of it.
+    let mut conn = written?;
+    let report = read?;
+    flushed.map_err(|err| PgError::Load(err.to_string()))?;
+    let load = started.elapsed();
+
+    let started = Instant::now();
+    conn.batch_execute(&format!(
+        "SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"
+    ))?;
+    let finish = started.elapsed();
+
+    let started = Instant::now();
+    conn.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS catalog_old CASCADE; ALTER SCHEMA catalog RENAME TO catalog_old; \
+         ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; DROP SCHEMA catalog_old CASCADE; COMMIT;"
+    ))?;
+    Ok(PgImport {
+        report,
+        load,
+        finish,
+        swap: started.elapsed(),
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = products, treat_none_as_default_value = false)]
+struct NewProduct {
+    id: i32,
+    name: String,
+    slogan: String,
+    description: String,
+    category: String,
+    default_price: PgPrice,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = features, treat_none_as_default_value = false)]
+struct NewFeature {
+    id: i32,
+    product_id: i32,
+    feature: String,
+    value: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = styles, treat_none_as_default_value = false)]
+struct NewStyle {
+    id: i32,
+    product_id: i32,
+    name: String,
+    sale_price: Option<PgPrice>,
+    original_price: PgPrice,
+    default_style: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = photos, treat_none_as_default_value = false)]
+struct NewPhoto {
+    id: i32,
+    style_id: i32,
+    url: String,
+    thumbnail_url: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = skus, treat_none_as_default_value = false)]
+struct NewSku {
+    id: i32,
+    style_id: i32,
+    size: String,
+    quantity: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = related, treat_none_as_default_value = false)]
+struct NewRelated {
+    id: i32,
+    current_product_id: i32,
+    related_product_id: i32,
+}
+
+/// Rows of one table on their way to `COPY`.
+enum Batch {
+    Products(Vec<NewProduct>),
+    Features(Vec<NewFeature>),
+    Styles(Vec<NewStyle>),
+    Photos(Vec<NewPhoto>),
+    Skus(Vec<NewSku>),
+    Related(Vec<NewRelated>),
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        match self {
+            Batch::Products(rows) => rows.len(),
+            Batch::Features(rows) => rows.len(),
+            Batch::Styles(rows) => rows.len(),
+            Batch::Photos(rows) => rows.len(),
+            Batch::Skus(rows) => rows.len(),
+            Batch::Related(rows) => rows.len(),
+        }
+    }
+
+    fn copy(self, conn: &mut PgConnection) -> QueryResult<usize> {
+        match self {
+            Batch::Products(rows) => diesel::copy_from(products::table)
+                .from_insertable(rows)
+                .execute(conn),
+            Batch::Features(rows) => diesel::copy_from(features::table)
+                .from_insertable(rows)
+                .execute(conn),
+            Batch::Styles(rows) => diesel::copy_from(styles::table)
+                .from_insertable(rows)
+                .execute(conn),
+            Batch::Photos(rows) => diesel::copy_from(photos::table)
+                .from_insertable(rows)
+                .execute(conn),
+            Batch::Skus(rows) => diesel::copy_from(skus::table)
+                .from_insertable(rows)
+                .execute(conn),
+            Batch::Related(rows) => diesel::copy_from(related::table)
+                .from_insertable(rows)
+                .execute(conn),
+        }
+    }
+}
+
+/// Collects accepted rows into batches of one table and sends full ones to the writer.
+struct CopySink {
+    sender: SyncSender<Batch>,
+    batch: Batch,
+}
+
+impl CopySink {
+    /// Sends the current batch if it is full or belongs to another table than `next`.
+    fn make_room(
+        &mut self,
+        next: fn() -> Batch,
+        same_table: fn(&Batch) -> bool,
+    ) -> Result<(), SinkError> {
+        if !same_table(&self.batch) || self.batch.len() >= BATCH_ROWS {
+            let full = std::mem::replace(&mut self.batch, next());
+            if full.len() > 0 {
+                self.sender
+                    .send(full)
+                    .map_err(|_| "the COPY writer stopped")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.make_room(|| Batch::Related(Vec::new()), |_| false)
+    }
+}
+
+macro_rules! push_row {
+    ($sink:expr, $variant:ident, $row:expr) => {{
+        $sink.make_room(
+            || Batch::$variant(Vec::with_capacity(BATCH_ROWS)),
+            |b| matches!(b, Batch::$variant(_)),
+        )?;
+        if let Batch::$variant(rows) = &mut $sink.batch {
+            rows.push($row);
+        }
+        Ok(())
+    }};
+}
+
+impl RowSink for CopySink {
+    fn product(&mut self, r: &ProductRow<'_>) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Products,
+            NewProduct {
+                id: r.id,
+                name: r.name.to_owned(),
+                slogan: r.slogan.to_owned(),
+                description: r.description.to_owned(),
+                category: r.category.to_owned(),
+                default_price: PgPrice(r.default_price),
+            }
+        )
+    }
+
+    fn feature(&mut self, r: &FeatureRow<'_>) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Features,
+            NewFeature {
+                id: r.id,
+                product_id: r.product_id,
+                feature: r.feature.to_owned(),
+                value: r.value.map(str::to_owned),
+            }
+        )
+    }
+
+    fn style(&mut self, r: &StyleRow<'_>) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Styles,
+            NewStyle {
+                id: r.id,
+                product_id: r.product_id,
+                name: r.name.to_owned(),
+                sale_price: r.sale_price.map(PgPrice),
+                original_price: PgPrice(r.original_price),
+                default_style: r.default_style,
+            }
+        )
+    }
+
+    fn photo(&mut self, r: &PhotoRow<'_>) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Photos,
+            NewPhoto {
+                id: r.id,
+                style_id: r.style_id,
+                url: r.url.to_owned(),
+                thumbnail_url: r.thumbnail_url.to_owned(),
+            }
+        )
+    }
+
+    fn sku(&mut self, r: &SkuRow<'_>) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Skus,
+            NewSku {
+                id: r.id,
+                style_id: r.style_id,
+                size: r.size.to_owned(),
+                quantity: r.quantity
+            }
+        )
+    }
+
+    fn related(&mut self, r: &RelatedRow) -> Result<(), SinkError> {
+        push_row!(
+            self,
+            Related,
+            NewRelated {
+                id: r.id,
+                current_product_id: r.current_product_id,
+                related_product_id: r.related_product_id,
+            }
+        )
+    }
+}

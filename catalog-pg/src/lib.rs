@@ -1,0 +1,21 @@
+//! The PostgreSQL [`CatalogStore`](catalog_core::CatalogStore), its schema
+//! migrations, and the bulk import.
+//!
+//! - [`migrate`] applies the embedded migrations (schema `catalog`).
+//! - [`import`] loads a source directory with binary `COPY` into a new
+//!   schema and swaps it in atomically.
+//! - [`PgStore`] answers the four queries over a diesel-async pool.
+
+mod error;
+mod import;
+mod migrate;
+mod money;
+mod schema;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::PgError;
+pub use import::{PgImport, import};
+pub use migrate::migrate;
+pub use store::{PgConfig, PgStore};

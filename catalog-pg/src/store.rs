@@ -1,0 +1,297 @@
+//! [`PgStore`]: the four queries over a pool of diesel-async connections.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use catalog_core::{
+    CatalogStore, Feature, Page, Photo, Product, ProductDetail, ProductId, ProductStyles, Sku,
+    Skus, StoreError, Style,
+};
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use futures_util::future::{try_join, try_join4};
+
+use crate::error::{PgError, query_error};
+use crate::money::PgPrice;
+use crate::schema::{features, photos, products, related, skus, styles};
+
+/// Connection settings of a [`PgStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgConfig {
+    /// `postgres://user@host:port/database`.
+    pub database_url: String,
+    /// Most connections the pool opens.
+    pub pool_size: usize,
+    /// Longest a query may run before it is cancelled (the request gets a 503).
+    pub statement_timeout: Duration,
+    /// Longest to wait for a new connection or a free pooled one.
+    pub connect_timeout: Duration,
+}
+
+impl PgConfig {
+    /// Defaults for `database_url`: 16 connections, 2 s statement and connect timeouts.
+    pub fn new(database_url: impl Into<String>) -> PgConfig {
+        PgConfig {
+            database_url: database_url.into(),
+            pool_size: 16,
+            statement_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The catalog in PostgreSQL (schema `catalog`, see the migrations).
+///
+/// Queries use diesel's DSL so their prepared statements are cached per
+/// connection; the several queries of one request are pipelined on one
+/// connection (one round trip). The pool skips the per-checkout test query
+/// and drops connections found closed, so the store recovers by itself when
+/// the database comes back.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool<AsyncPgConnection>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
+struct ProductRow {
+    id: i32,
+    name: String,
+    slogan: String,
+    description: String,
+    category: String,
+    default_price: PgPrice,
+}
+
+impl From<ProductRow> for Product {
+    fn from(row: ProductRow) -> Product {
+        let ProductRow {
+            id,
+            name,
+            slogan,
+            description,
+            category,
+            default_price,
+        } = row;
+        Product {
+            id,
+            name,
+            slogan,
+            description,
+            category,
+            default_price: default_price.0,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = styles, check_for_backend(diesel::pg::Pg))]
+struct StyleRow {
+    id: i32,
+    name: String,
+    original_price: PgPrice,
+    sale_price: Option<PgPrice>,
+    default_style: bool,
+}
+
+impl PgStore {
+    /// Opens a pool on `config` and checks that the catalog schema exists.
+    pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
+        let statement_timeout = config.statement_timeout.as_millis();
+        let connect_timeout = config.connect_timeout;
+        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        manager_config.custom_setup = Box::new(move |url| {
+            async move {
+                let connect = AsyncPgConnection::establish(url);
+                let mut conn = tokio::time::timeout(connect_timeout, connect)
+                    .await
+                    .map_err(|_| {
+                        diesel::ConnectionError::BadConnection("connect timed out".into())
+                    })??;
+                let setup = format!(
+                    "SET search_path = catalog; SET statement_timeout = {statement_timeout}"
+                );
+                conn.batch_execute(&setup)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            }
+            .boxed()
+        });
+        let manager =
+            AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size)
+            .wait_timeout(Some(config.connect_timeout))
+            .create_timeout(Some(config.connect_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|err| PgError::Connect(err.to_string()))?;
+        let store = PgStore { pool };
+        let mut conn = store
+            .conn()
+            .await
+            .map_err(|err| PgError::Connect(err.to_string()))?;
+        let present = products::table
+            .select(products::id)
+            .limit(1)
+            .load::<i32>(&mut conn)
+            .await;
+        match present {
+            Ok(_) => Ok(store),
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("does not exist") =>
+            {
+                Err(PgError::NotMigrated)
+            }
+            Err(err) => Err(PgError::Query(err)),
+        }
+    }
+
+    async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
+        self.pool.get().await.map_err(|err| match err {
+            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
+                StoreError::Unavailable(err.to_string())
+            }
+            other => StoreError::Internal(other.to_string()),
+        })
+    }
+}
+
+#[async_trait]
+impl CatalogStore for PgStore {
+    async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError> {
+        let Ok(start) = i32::try_from(page.offset()) else {
+            return Ok(Vec::new());
+        };
+        let end = start.saturating_add(page.count());
+        let mut conn = self.conn().await?;
+        let rows = products::table
+            .filter(products::pos.ge(start))
+            .filter(products::pos.lt(end))
+            .order(products::pos)
+            .select(ProductRow::as_select())
+            .load::<ProductRow>(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(rows.into_iter().map(Product::from).collect())
+    }
+
+    async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError> {
+        let conn = self.conn().await?;
+        let conn: &AsyncPgConnection = &conn;
+        let product = products::table
+            .find(id.get())
+            .select(ProductRow::as_select())
+            .first::<ProductRow>(&mut &*conn);
+        let features = features::table
+            .filter(features::product_id.eq(id.get()))
+            .order(features::id)
+            .select((features::feature, features::value))
+            .load::<(String, Option<String>)>(&mut &*conn);
+        let (product, features) = try_join(product.map(Result::optional), features)
+            .await
+            .map_err(query_error)?;
+        let product = product.ok_or(StoreError::ProductNotFound(id.get()))?;
+        let features = features
+            .into_iter()
+            .map(|(feature, value)| Feature { feature, value })
+            .collect();
+        Ok(ProductDetail::new(product.into(), features))
+    }
+
+    async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError> {
+        let conn = self.conn().await?;
+        let conn: &AsyncPgConnection = &conn;
+        let exists = products::table
+            .find(id.get())
+            .select(products::id)
+            .first::<i32>(&mut &*conn);
+        let style_rows = styles::table
+            .filter(styles::product_id.eq(id.get()))
+            .order(styles::id)
+            .select(StyleRow::as_select())
+            .load::<StyleRow>(&mut &*conn);
+        let photo_rows = photos::table
+            .inner_join(styles::table)
+            .filter(styles::product_id.eq(id.get()))
+            .order((photos::style_id, photos::id))
+            .select((photos::style_id, photos::thumbnail_url, photos::url))
+            .load::<(i32, String, String)>(&mut &*conn);
+        let sku_rows = skus::table
+            .inner_join(styles::table)
+            .filter(styles::product_id.eq(id.get()))
+            .order((skus::style_id, skus::id))
+            .select((skus::style_id, skus::id, skus::quantity, skus::size))
+            .load::<(i32, i32, i32, String)>(&mut &*conn);
+        let (exists, style_rows, photo_rows, sku_rows) = try_join4(
+            exists.map(Result::optional),
+            style_rows,
+            photo_rows,
+            sku_rows,
+        )
+        .await
+        .map_err(query_error)?;
+        exists.ok_or(StoreError::ProductNotFound(id.get()))?;
+
+        let mut photo_rows = photo_rows.into_iter().peekable();
+        let mut sku_rows = sku_rows.into_iter().peekable();
+        let results = style_rows
+            .into_iter()
+            .map(|style| {
+                let mut photos = Vec::new();
+                while let Some((_, thumbnail_url, url)) =
+                    photo_rows.next_if(|(style_id, ..)| *style_id == style.id)
+                {
+                    photos.push(Photo { thumbnail_url, url });
+                }
+                let mut skus = Vec::new();
+                while let Some((_, id, quantity, size)) =
+                    sku_rows.next_if(|(style_id, ..)| *style_id == style.id)
+                {
+                    skus.push(Sku { id, quantity, size });
+                }
+                Style {
+                    style_id: style.id,
+                    name: style.name,
+                    original_price: style.original_price.0,
+                    sale_price: style.sale_price.map(|price| price.0),
+                    default: style.default_style,
+                    photos,
+                    skus: Skus(skus),
+                }
+            })
+            .collect();
+        Ok(ProductStyles {
+            product_id: id,
+            results,
+        })
+    }
+
+    async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
+        let conn = self.conn().await?;
+        let conn: &AsyncPgConnection = &conn;
+        let exists = products::table
+            .find(id.get())
+            .select(products::id)
+            .first::<i32>(&mut &*conn);
+        let targets = related::table
+            .filter(related::current_product_id.eq(id.get()))
+            .order(related::id)
+            .select(related::related_product_id)
+            .load::<i32>(&mut &*conn);
+        let (exists, mut targets) = try_join(exists.map(Result::optional), targets)
+            .await
+            .map_err(query_error)?;
+        exists.ok_or(StoreError::ProductNotFound(id.get()))?;
+        let mut seen = std::collections::HashSet::with_capacity(targets.len());
+        targets.retain(|target| seen.insert(*target));
+        Ok(targets)
+    }
+}

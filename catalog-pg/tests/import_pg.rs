@@ -1,0 +1,195 @@
+//! The PostgreSQL import and store against a real server: the same report and
+//! rejects as the memory store, the same answers, re-imports, failed imports.
+
+use std::fs;
+use std::sync::Arc;
+
+use catalog_contract::Fixture;
+use catalog_core::{CatalogStore, Page, ProductId};
+use catalog_mem::MemStore;
+use catalog_pg::testing::TestDatabase;
+use catalog_pg::{PgConfig, PgError, PgStore, import, migrate};
+use catalog_source::RejectRecord;
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(Fixture::standard)
+}
+
+async fn store(db: &TestDatabase) -> PgStore {
+    PgStore::connect(&PgConfig::new(db.url()))
+        .await
+        .expect("connect")
+}
+
+/// Every answer of a store for a sample of ids, serialized.
+async fn answers(store: &dyn CatalogStore, ids: &[i32]) -> Vec<String> {
+    let mut out = Vec::new();
+    for page in 1..=3 {
+        let products = store
+            .products(Page::new(page, 1000).unwrap())
+            .await
+            .unwrap();
+        out.push(serde_json::to_string(&products).unwrap());
+    }
+    for &id in ids {
+        let id = ProductId::new(id).unwrap();
+        let as_json =
+            |r: Result<String, _>| r.unwrap_or_else(|e: catalog_core::StoreError| e.to_string());
+        out.push(as_json(
+            store
+                .product(id)
+                .await
+                .map(|v| serde_json::to_string(&v).unwrap()),
+        ));
+        out.push(as_json(
+            store
+                .styles(id)
+                .await
+                .map(|v| serde_json::to_string(&v).unwrap()),
+        ));
+        out.push(as_json(
+            store
+                .related(id)
+                .await
+                .map(|v| serde_json::to_string(&v).unwrap()),
+        ));
+    }
+    out
+}
+
+fn sample_ids() -> Vec<i32> {
+    let oracle = &fixture().oracle;
+    let mut ids: Vec<i32> = oracle.product_ids().into_iter().step_by(37).collect();
+    ids.extend(oracle.gap_ids().into_iter().take(5));
+    ids.extend(oracle.ids_with_repeated_links().into_iter().take(5));
+    ids.push(i32::MAX);
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_and_memory_give_the_same_report_rejects_and_answers() {
+    let db = TestDatabase::empty();
+    let mut pg_rejects: Vec<RejectRecord> = Vec::new();
+    let url = db.url().to_owned();
+    let (imported, pg_rejects) = tokio::task::spawn_blocking(move || {
+        let imported = import(&url, fixture().path(), &mut pg_rejects).expect("import");
+        (imported, pg_rejects)
+    })
+    .await
+    .unwrap();
+    let mut mem_rejects: Vec<RejectRecord> = Vec::new();
+    let (mem, mem_report) = MemStore::load(fixture().path(), &mut mem_rejects).expect("load");
+
+    assert!(imported.report.reconciles());
+    assert_eq!(imported.report, mem_report);
+    assert_eq!(pg_rejects, mem_rejects);
+    assert_eq!(pg_rejects.len(), fixture().summary.dirty.len());
+
+    let pg = store(&db).await;
+    let ids = sample_ids();
+    let (pg_answers, mem_answers) = (answers(&pg, &ids).await, answers(&mem, &ids).await);
+    assert_eq!(pg_answers.len(), mem_answers.len());
+    for (pg_answer, mem_answer) in pg_answers.iter().zip(&mem_answers) {
+        assert_eq!(pg_answer, mem_answer);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reimport_gives_the_same_catalog_and_report() {
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    let first = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || import(&url, fixture().path(), &mut Vec::new()).expect("first import")
+    })
+    .await
+    .unwrap();
+    let pg = store(&db).await;
+    let before = answers(&pg, &sample_ids()).await;
+
+    let second = tokio::task::spawn_blocking(move || {
+        import(&url, fixture().path(), &mut Vec::new()).expect("re-import")
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.report, second.report);
+    // The same pool keeps serving across the swap: its cached statements follow the new tables.
+    assert_eq!(answers(&pg, &sample_ids()).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_import_leaves_the_old_catalog_serving() {
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    let broken = tempfile_copy_with_bad_header();
+    let (first, failure) = tokio::task::spawn_blocking(move || {
+        let first = import(&url, fixture().path(), &mut Vec::new()).expect("first import");
+        (
+            first,
+            import(&url, broken.path(), &mut Vec::new()).map(|_| ()),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(matches!(failure, Err(PgError::Import(_))), "{failure:?}");
+    let pg: Arc<dyn CatalogStore> = Arc::new(store(&db).await);
+    let products = pg.products(Page::new(1, 1000).unwrap()).await.unwrap();
+    assert_eq!(
+        products.len() as u64,
+        first.report.files[0].accepted.min(1000)
+    );
+}
+
+/// A copy of the fixture whose last file has a wrong header.
+fn tempfile_copy_with_bad_header() -> catalog_contract::Fixture {
+    let copy = Fixture::generate(&catalog_source::GenerateConfig {
+        products: 20,
+        seed: 3,
+        dirty_rate: 0.0,
+    });
+    fs::write(copy.path().join("related.csv"), "id,from,to\n1,1,2\n").unwrap();
+    copy
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_required() {
+    let db = TestDatabase::empty();
+    let not_migrated = PgStore::connect(&PgConfig::new(db.url())).await;
+    assert!(
+        matches!(not_migrated, Err(PgError::NotMigrated)),
+        "{:?}",
+        not_migrated.err()
+    );
+    let url = db.url().to_owned();
+    let (first, second) =
+        tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
+            .await
+            .unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(second.is_empty());
+    let empty = store(&db).await;
+    assert!(empty.products(Page::default()).await.unwrap().is_empty());
+    assert!(matches!(
+        empty.styles(ProductId::new(1).unwrap()).await,
+        Err(catalog_core::StoreError::ProductNotFound(1))
+    ));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    let mut config = PgConfig::new("postgres://postgres@127.0.0.1:1/catalog");
+    config.connect_timeout = std::time::Duration::from_millis(500);
+    // Bounded, so a hang fails the test instead of stalling it.
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        PgStore::connect(&config),
+    )
+    .await
+    .expect("connect gives up within its timeout");
+    assert!(
+        matches!(result, Err(PgError::Connect(_))),
+        "{:?}",
+        result.err()
+    );
+}
