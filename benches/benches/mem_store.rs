@@ -14,14 +14,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn queries(c: &mut Criterion) {
     let products = catalog_benches::bench_products();
     let mut rejects: Vec<RejectRecord> = Vec::new();
-    let (store, _) =
-        MemStore::load(&catalog_dir(products, 0.0), &mut rejects).expect("load the catalog");
+    let (store, _) = MemStore::load(&catalog_dir(products, 0.0), &mut rejects).expect("load the catalog");
     let ids: Vec<ProductId> = (0..store.product_count())
         .filter_map(|p| store.product_id_at(p))
         .collect();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let mut rng = fastrand::Rng::with_seed(3);
     let store = &store;
 
@@ -58,11 +55,7 @@ fn queries(c: &mut Criterion) {
     group.bench_function("styles_to_json", |b| {
         b.to_async(&runtime).iter(|| {
             let id = ids[rng.usize(..ids.len())];
-            async move {
-                black_box(
-                    serde_json::to_vec(&store.styles(id).await.expect("styles")).expect("json"),
-                )
-            }
+            async move { black_box(serde_json::to_vec(&store.styles(id).await.expect("styles")).expect("json")) }
         })
     });
     group.finish();

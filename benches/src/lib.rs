@@ -15,8 +15,7 @@ pub fn bench_products() -> u32 {
 
 /// A generated catalog of `products` products, made on first use and reused.
 pub fn catalog_dir(products: u32, dirty_rate: f64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../target/bench-data/{products}-{dirty_rate}"));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-data/{products}-{dirty_rate}"));
     if !dir.join("dirty.csv").exists() {
         let config = GenerateConfig {
             products,

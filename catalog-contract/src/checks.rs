@@ -20,9 +20,7 @@ pub struct Answer {
 
 /// Sends `method path` with extra `headers` and returns the whole answer.
 pub async fn send(app: &App, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut request = app
-        .client
-        .request(method.clone(), format!("{}{path}", app.base_url));
+    let mut request = app.client.request(method.clone(), format!("{}{path}", app.base_url));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -33,11 +31,7 @@ pub async fn send(app: &App, method: Method, path: &str, headers: &[(&str, &str)
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.text().await.expect("response body");
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer { status, headers, body }
 }
 
 /// `GET path`, asserting the JSON content type.
@@ -122,36 +116,16 @@ pub async fn list_pages(app: &App) {
 /// A trailing slash names the same resource, as in the original Express API.
 pub async fn trailing_slash_is_the_same_resource(app: &App) {
     assert_body(app, "/products/?count=2", &app.oracle.list(1, 2)).await;
-    assert_body(
-        app,
-        "/products/1/",
-        &app.oracle.product(1).expect("product 1"),
-    )
-    .await;
-    assert_body(
-        app,
-        "/products/1/styles/",
-        &app.oracle.styles(1).expect("product 1"),
-    )
-    .await;
+    assert_body(app, "/products/1/", &app.oracle.product(1).expect("product 1")).await;
+    assert_body(app, "/products/1/styles/", &app.oracle.styles(1).expect("product 1")).await;
 }
 
 /// Unknown query parameters change nothing.
 pub async fn unknown_query_parameters_are_ignored(app: &App) {
     let expected = app.oracle.list(2, 3);
-    assert_body(
-        app,
-        "/products?page=2&count=3&sort=price&utm_source=x",
-        &expected,
-    )
-    .await;
+    assert_body(app, "/products?page=2&count=3&sort=price&utm_source=x", &expected).await;
     assert_body(app, "/products?flag&page=2&count=3", &expected).await;
-    assert_body(
-        app,
-        "/products/1?page=abc",
-        &app.oracle.product(1).expect("product 1"),
-    )
-    .await;
+    assert_body(app, "/products/1?page=abc", &app.oracle.product(1).expect("product 1")).await;
 }
 
 /// Asserts `GET /products/{id}{suffix}` for every sampled id against `expected`.
@@ -270,11 +244,7 @@ pub async fn other_methods_are_405(app: &App) {
             let what = format!("{method} {path}");
             let answer = send(app, method.clone(), path, &[]).await;
             assert_error(&answer, StatusCode::METHOD_NOT_ALLOWED, &what);
-            let allow = answer
-                .headers
-                .get("allow")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let allow = answer.headers.get("allow").and_then(|v| v.to_str().ok()).unwrap_or("");
             assert!(
                 allow.contains("GET") && allow.contains("HEAD"),
                 "{what}: allow {allow:?}"
@@ -335,10 +305,7 @@ pub async fn cors(app: &App) {
         header("access-control-max-age").parse::<u64>().is_ok(),
         "preflight max age"
     );
-    assert!(
-        !header("access-control-allow-origin").is_empty(),
-        "preflight origin"
-    );
+    assert!(!header("access-control-allow-origin").is_empty(), "preflight origin");
 }
 
 /// `GET /healthz` says the process is up.

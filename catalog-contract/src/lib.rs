@@ -47,11 +47,7 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("temporary directory");
         let summary = generate(config, dir.path()).expect("generate the catalog");
         let oracle = Arc::new(Oracle::from_generated(dir.path()));
-        Fixture {
-            dir,
-            summary,
-            oracle,
-        }
+        Fixture { dir, summary, oracle }
     }
 
     /// The source directory.

@@ -73,11 +73,11 @@ impl Oracle {
             oracle.style_json.insert(id, style);
         }
         for r in clean_records(dir, "photos.csv", &dirty) {
-            oracle.photos.entry(int(&r[1])).or_default().push((
-                int(&r[0]),
-                r[3].clone(),
-                r[2].clone(),
-            ));
+            oracle
+                .photos
+                .entry(int(&r[1]))
+                .or_default()
+                .push((int(&r[0]), r[3].clone(), r[2].clone()));
         }
         for r in clean_records(dir, "skus.csv", &dirty) {
             let quantity = r[3].parse().expect("clean quantity");
@@ -108,9 +108,7 @@ impl Oracle {
     /// Ids below the largest product id that have no product (rejected rows).
     pub fn gap_ids(&self) -> Vec<i32> {
         let max = self.products.keys().last().copied().unwrap_or(0);
-        (1..max)
-            .filter(|id| !self.products.contains_key(id))
-            .collect()
+        (1..max).filter(|id| !self.products.contains_key(id)).collect()
     }
 
     /// Products with repeated related links, to check they are collapsed.
@@ -129,9 +127,7 @@ impl Oracle {
     /// Products with no styles, no features or no related links.
     pub fn ids_without_children(&self) -> Vec<i32> {
         let bare = |id: &i32| {
-            !self.styles.contains_key(id)
-                || !self.features.contains_key(id)
-                || !self.related.contains_key(id)
+            !self.styles.contains_key(id) || !self.features.contains_key(id) || !self.related.contains_key(id)
         };
         self.products.keys().copied().filter(bare).collect()
     }
@@ -180,10 +176,7 @@ impl Oracle {
         self.products.get(&id)?;
         let mut style_ids = self.styles.get(&id).cloned().unwrap_or_default();
         style_ids.sort_unstable();
-        let results: Vec<Value> = style_ids
-            .iter()
-            .map(|style_id| self.style(*style_id))
-            .collect();
+        let results: Vec<Value> = style_ids.iter().map(|style_id| self.style(*style_id)).collect();
         Some(json!({"product_id": id.to_string(), "results": results}).to_string())
     }
 
@@ -215,9 +208,7 @@ impl Oracle {
         let ids: Vec<i32> = links
             .into_iter()
             .map(|(_, target)| target)
-            .filter(|target| {
-                *target != id && self.products.contains_key(target) && seen.insert(*target)
-            })
+            .filter(|target| *target != id && self.products.contains_key(target) && seen.insert(*target))
             .collect();
         Some(serde_json::to_string(&ids).expect("a list of integers"))
     }
@@ -225,16 +216,12 @@ impl Oracle {
 
 /// (file name, line number) of every dirty line the generator recorded.
 fn dirty_lines(dir: &Path) -> HashSet<(String, u64)> {
-    let mut reader = csv::Reader::from_path(dir.join(DIRTY_MANIFEST))
-        .expect("a generated dir has a dirty manifest");
+    let mut reader = csv::Reader::from_path(dir.join(DIRTY_MANIFEST)).expect("a generated dir has a dirty manifest");
     reader
         .records()
         .map(|record| {
             let record = record.expect("manifest row");
-            (
-                record[0].to_owned(),
-                record[1].parse().expect("manifest line number"),
-            )
+            (record[0].to_owned(), record[1].parse().expect("manifest line number"))
         })
         .collect()
 }
@@ -254,13 +241,7 @@ fn clean_records(dir: &Path, file: &str, dirty: &HashSet<(String, u64)>) -> Vec<
         .has_headers(false)
         .from_reader(joined.as_bytes())
         .records()
-        .map(|record| {
-            record
-                .expect("clean line")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|record| record.expect("clean line").iter().map(str::to_owned).collect())
         .collect()
 }
 

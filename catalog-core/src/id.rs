@@ -13,9 +13,8 @@ pub fn parse_decimal_i32(text: &str) -> Option<i32> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.bytes().try_fold(0i32, |acc, b| {
-        acc.checked_mul(10)?.checked_add(i32::from(b - b'0'))
-    })
+    text.bytes()
+        .try_fold(0i32, |acc, b| acc.checked_mul(10)?.checked_add(i32::from(b - b'0')))
 }
 
 /// Parses `text` as an integer in `min..=max`, naming `what` in the error.
@@ -86,9 +85,7 @@ impl Page {
 
     /// Parses the `page` and `count` query parameters; absent ones take their defaults.
     pub fn parse(page: Option<&str>, count: Option<&str>) -> Result<Page, InvalidInput> {
-        let page = page.map_or(Ok(Self::DEFAULT_PAGE), |p| {
-            parse_bounded("page", p, 1, i32::MAX)
-        })?;
+        let page = page.map_or(Ok(Self::DEFAULT_PAGE), |p| parse_bounded("page", p, 1, i32::MAX))?;
         let count = count.map_or(Ok(Self::DEFAULT_COUNT), |c| {
             parse_bounded("count", c, 1, Self::MAX_COUNT)
         })?;
@@ -129,10 +126,7 @@ mod tests {
     fn product_ids_follow_the_contract() {
         assert_eq!("1".parse::<ProductId>().map(ProductId::get), Ok(1));
         assert_eq!("0042".parse::<ProductId>().map(ProductId::get), Ok(42));
-        assert_eq!(
-            "2147483647".parse::<ProductId>().map(ProductId::get),
-            Ok(i32::MAX)
-        );
+        assert_eq!("2147483647".parse::<ProductId>().map(ProductId::get), Ok(i32::MAX));
         for bad in [
             "",
             "0",
@@ -163,10 +157,7 @@ mod tests {
     #[test]
     fn pages_have_defaults_and_bounds() {
         assert_eq!(Page::parse(None, None), Ok(Page::default()));
-        assert_eq!(
-            Page::parse(Some("2"), Some("1000")).map(Page::offset),
-            Ok(1000)
-        );
+        assert_eq!(Page::parse(Some("2"), Some("1000")).map(Page::offset), Ok(1000));
         assert!(Page::parse(Some("0"), None).is_err());
         assert!(Page::parse(None, Some("0")).is_err());
         assert!(Page::parse(None, Some("1001")).is_err());

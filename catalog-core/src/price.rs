@@ -70,9 +70,7 @@ impl FromStr for Price {
             return Err(ParsePriceError::TooPrecise);
         }
         let digit = |i: usize| fraction.get(i).map_or(0, |b| i64::from(b - b'0'));
-        let units = whole
-            .bytes()
-            .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
+        let units = whole.bytes().fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
         Ok(Price {
             cents: units * 100 + digit(0) * 10 + digit(1),
         })
@@ -112,17 +110,10 @@ mod tests {
         for bad in [
             "", ".5", "5.", "-1", "+1", "1e3", "1,00", " 1", "1 ", "null", "0x10", "1.2.3",
         ] {
-            assert_eq!(
-                bad.parse::<Price>(),
-                Err(ParsePriceError::NotDecimal),
-                "{bad:?}"
-            );
+            assert_eq!(bad.parse::<Price>(), Err(ParsePriceError::NotDecimal), "{bad:?}");
         }
         assert_eq!("1.234".parse::<Price>(), Err(ParsePriceError::TooPrecise));
-        assert_eq!(
-            "12345678901234".parse::<Price>(),
-            Err(ParsePriceError::TooLarge)
-        );
+        assert_eq!("12345678901234".parse::<Price>(), Err(ParsePriceError::TooLarge));
     }
 
     #[test]

@@ -29,9 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store: Arc<dyn CatalogStore> = Arc::new(store);
 
     let hello = warp::path!("hello").map(|| "hello from the host service");
-    let app = warp::path("catalog")
-        .and(catalog_http::routes(store))
-        .or(hello);
+    let app = warp::path("catalog").and(catalog_http::routes(store)).or(hello);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3030").await?;
     println!("listening on http://{}", listener.local_addr()?);
     warp::serve(app)

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use catalog_core::CatalogStore;
 use catalog_http::ServiceConfig;
-use catalog_source::GenerateConfig;
+use catalog_pg::{PgConfig, PgStore};
+use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::load;
@@ -31,6 +32,10 @@ enum Command {
     Generate(GenerateArgs),
     /// Validate a source directory: print the import report and write the rejects.
     Check(CheckArgs),
+    /// Import the six files into PostgreSQL (migrating first) and print the report.
+    Import(ImportArgs),
+    /// Apply the schema migrations to PostgreSQL.
+    Migrate(DatabaseArgs),
 }
 
 /// Which store answers the queries.
@@ -38,6 +43,32 @@ enum Command {
 enum StoreKind {
     /// Everything in memory, loaded from `--data` or generated.
     Mem,
+    /// What `import` loaded into PostgreSQL.
+    Pg,
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// PostgreSQL URL (`scripts/pg up` starts the project's cluster at the default).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:54329/catalog"
+    )]
+    database_url: String,
+}
+
+#[derive(Debug, Args)]
+struct PoolArgs {
+    /// Most PostgreSQL connections the service opens.
+    #[arg(long, env = "CATALOG_PG_POOL_SIZE", default_value_t = 16)]
+    pool_size: usize,
+    /// Milliseconds a query may run before it is cancelled with a 503.
+    #[arg(long, env = "CATALOG_PG_STATEMENT_TIMEOUT_MS", default_value_t = 2_000)]
+    statement_timeout_ms: u64,
+    /// Milliseconds to wait for a connection before answering 503.
+    #[arg(long, env = "CATALOG_PG_CONNECT_TIMEOUT_MS", default_value_t = 2_000)]
+    connect_timeout_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -61,15 +92,15 @@ struct ServeArgs {
     #[arg(long, env = "CATALOG_REJECTS", default_value = "catalog-rejects.csv")]
     rejects: PathBuf,
     /// Browser origins allowed by CORS, comma-separated; none means any.
-    #[arg(
-        long = "cors-origin",
-        env = "CATALOG_CORS_ORIGINS",
-        value_delimiter = ','
-    )]
+    #[arg(long = "cors-origin", env = "CATALOG_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
     /// Seconds browsers may cache a CORS preflight answer.
     #[arg(long, env = "CATALOG_CORS_MAX_AGE", default_value_t = 600)]
     cors_max_age: u64,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +120,18 @@ struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+struct ImportArgs {
+    /// Source directory with the six CSV files.
+    #[arg(long, env = "CATALOG_DATA")]
+    data: PathBuf,
+    /// Where refused rows are written.
+    #[arg(long, env = "CATALOG_REJECTS", default_value = "catalog-rejects.csv")]
+    rejects: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
 struct CheckArgs {
     /// Source directory with the six CSV files.
     #[arg(long, env = "CATALOG_DATA")]
@@ -105,35 +148,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Generate(args)) => generate(args),
         Some(Command::Check(args)) => check(args),
+        Some(Command::Import(args)) => import(args),
+        Some(Command::Migrate(args)) => migrate(args),
     }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let StoreKind::Mem = args.store;
-    let started = Instant::now();
-    let store: Arc<dyn CatalogStore> = match &args.data {
-        Some(dir) => Arc::new(load::mem_from_dir(dir, &args.rejects)?),
-        None => Arc::new(load::mem_generated(args.generate, args.seed)?),
-    };
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "catalog loaded");
     let config = ServiceConfig {
         cors_origins: args.cors_origins,
         cors_max_age: Duration::from_secs(args.cors_max_age),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
+        let started = Instant::now();
+        let store: Arc<dyn CatalogStore> = match (args.store, &args.data) {
+            (StoreKind::Mem, Some(dir)) => Arc::new(load::mem_from_dir(dir, &args.rejects)?),
+            (StoreKind::Mem, None) => Arc::new(load::mem_generated(args.generate, args.seed)?),
+            (StoreKind::Pg, _) => {
+                let mut pg = PgConfig::new(&args.database.database_url);
+                pg.pool_size = args.pool.pool_size;
+                pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
+                pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);
+                Arc::new(PgStore::connect(&pg).await?)
+            }
+        };
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), store = ?args.store, "catalog ready");
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         tracing::info!(address = %listener.local_addr()?, "serving the catalog");
-        catalog_http::serve(
-            listener,
-            catalog_http::service(store, &config),
-            shutdown_signal(),
-        )
-        .await;
+        catalog_http::serve(listener, catalog_http::service(store, &config), shutdown_signal()).await;
         tracing::info!("stopped");
         Ok(())
     })
@@ -174,6 +218,38 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         args.data.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let mut rejects = RejectFile::new(&args.rejects);
+    let imported = catalog_pg::import(&args.database.database_url, &args.data, &mut rejects)?;
+    rejects
+        .finish()
+        .with_context(|| format!("cannot write {}", args.rejects.display()))?;
+    eprint!("{}", imported.report);
+    if rejects.written() > 0 {
+        eprintln!(
+            "{} rejected rows written to {}",
+            rejects.written(),
+            args.rejects.display()
+        );
+    }
+    let seconds = |d: Duration| d.as_secs_f64();
+    println!(
+        "imported {} in {:.1} s: read, validate and COPY {:.1} s; keys, indexes and ANALYZE {:.1} s; swap {:.2} s",
+        args.data.display(),
+        seconds(imported.load + imported.finish + imported.swap),
+        seconds(imported.load),
+        seconds(imported.finish),
+        seconds(imported.swap)
+    );
+    Ok(())
+}
+
+fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+    let applied = catalog_pg::migrate(&args.database_url)?;
+    println!("applied {} migrations {:?}", applied.len(), applied);
     Ok(())
 }
 

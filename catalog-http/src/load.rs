@@ -48,11 +48,7 @@ pub fn check(dir: &Path, rejects: &Path) -> anyhow::Result<ImportReport> {
     Ok(report)
 }
 
-fn import(
-    dir: &Path,
-    sink: &mut dyn RowSink,
-    rejects: &mut RejectFile,
-) -> anyhow::Result<ImportReport> {
+fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut RejectFile) -> anyhow::Result<ImportReport> {
     let report = catalog_source::import(dir, sink, rejects)?;
     rejects
         .finish()

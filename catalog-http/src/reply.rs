@@ -18,10 +18,9 @@ pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> JsonResponse {
     let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(JSON_CONTENT_TYPE),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 
@@ -68,9 +67,7 @@ pub fn store_result<T: Serialize>(result: Result<T, StoreError>) -> JsonResponse
 pub fn store_error(err: &StoreError) -> JsonResponse {
     match err {
         StoreError::ProductNotFound(_) => json_error(StatusCode::NOT_FOUND, &err.to_string()),
-        StoreError::InvalidInput(invalid) => {
-            json_error(StatusCode::BAD_REQUEST, &invalid.to_string())
-        }
+        StoreError::InvalidInput(invalid) => json_error(StatusCode::BAD_REQUEST, &invalid.to_string()),
         StoreError::Unavailable(_) => {
             tracing::warn!(%err, "store unavailable");
             json_error(

@@ -29,13 +29,7 @@ pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
     let product = warp::path!("products" / String).map(Route::Product);
     let styles = warp::path!("products" / String / "styles").map(Route::Styles);
     let related = warp::path!("products" / String / "related").map(Route::Related);
-    let route = list
-        .or(product)
-        .unify()
-        .or(styles)
-        .unify()
-        .or(related)
-        .unify();
+    let route = list.or(product).unify().or(styles).unify().or(related).unify();
     warp::method()
         .and(route)
         .then(move |method: Method, route: Route| {
@@ -50,9 +44,7 @@ pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
     warp::path!("healthz")
         .and(warp::method())
         .map(|method: Method| {
-            allowed(&method).unwrap_or_else(|| {
-                crate::reply::json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec())
-            })
+            allowed(&method).unwrap_or_else(|| crate::reply::json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
         })
         .boxed()
 }

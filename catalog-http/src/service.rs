@@ -46,10 +46,7 @@ const CORS_HEADERS: [&str; 6] = [
 
 /// The complete service over `store`: the four routes, `GET /healthz`, CORS,
 /// and a JSON error for every request no route answers (404, 405, 403).
-pub fn service(
-    store: Arc<dyn CatalogStore>,
-    config: &ServiceConfig,
-) -> BoxedFilter<(warp::reply::Response,)> {
+pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
     let mut cors = warp::cors()
         .allow_methods([Method::GET, Method::HEAD])
         .allow_headers(CORS_HEADERS)
@@ -87,38 +84,21 @@ async fn rejection_to_json(rejection: Rejection) -> Result<JsonResponse, Infalli
     let response = if rejection.is_not_found() {
         json_error(StatusCode::NOT_FOUND, "no such route; see GET /products")
     } else if rejection.find::<MethodNotAllowed>().is_some() {
-        json_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed; use GET or HEAD",
-        )
+        json_error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed; use GET or HEAD")
     } else if let Some(forbidden) = rejection.find::<CorsForbidden>() {
         json_error(StatusCode::FORBIDDEN, &forbidden.to_string())
     } else {
         tracing::warn!(?rejection, "unhandled rejection");
-        json_error(
-            StatusCode::BAD_REQUEST,
-            "the request could not be understood",
-        )
+        json_error(StatusCode::BAD_REQUEST, "the request could not be understood")
     };
     Ok(response)
 }
 
 /// Serves `filter` on `listener` until `shutdown` completes, then finishes the
 /// requests in flight and returns.
-pub async fn serve<F>(
-    listener: tokio::net::TcpListener,
-    filter: F,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) where
-    F: Filter<Extract = (warp::reply::Response,), Error = Rejection>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+pub async fn serve<F>(listener: tokio::net::TcpListener, filter: F, shutdown: impl Future<Output = ()> + Send + 'static)
+where
+    F: Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone + Send + Sync + 'static,
 {
-    warp::serve(filter)
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    warp::serve(filter).incoming(listener).graceful(shutdown).run().await;
 }

@@ -52,11 +52,7 @@ fn generate_then_check_reports_every_dirty_line() {
 
     let dirty_lines = count_records(&data.join("dirty.csv"));
     assert!(dirty_lines > 0);
-    assert_eq!(
-        count_records(&rejects),
-        dirty_lines,
-        "one reject per dirty line"
-    );
+    assert_eq!(count_records(&rejects), dirty_lines, "one reject per dirty line");
 }
 
 fn count_records(path: &Path) -> usize {
@@ -96,33 +92,17 @@ fn a_refused_header_fails_naming_the_file() {
 
 #[test]
 fn bad_flags_are_refused() {
-    let output = catalog_http(&[
-        "generate",
-        "--products",
-        "10",
-        "--dirty",
-        "2",
-        "--out",
-        "/tmp/x",
-    ]);
+    let output = catalog_http(&["generate", "--products", "10", "--dirty", "2", "--out", "/tmp/x"]);
     assert!(!output.status.success());
     assert!(stderr(&output).contains("--dirty must be between 0 and 1"));
-    assert!(
-        !catalog_http(&["serve", "--store", "oracle"])
-            .status
-            .success()
-    );
+    assert!(!catalog_http(&["serve", "--store", "oracle"]).status.success());
 }
 
 /// The README's first command, on a free port: it serves a generated catalog
 /// and stops cleanly on SIGTERM.
 #[test]
 fn serves_a_generated_catalog_and_stops_on_sigterm() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(env!("CARGO_BIN_EXE_catalog-http"))
         .args(["--generate", "500"])
         .env("CATALOG_LISTEN", format!("127.0.0.1:{port}"))
@@ -134,29 +114,18 @@ fn serves_a_generated_catalog_and_stops_on_sigterm() {
     let mut child = KillOnDrop(child);
     let mut lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .contains("serving the catalog")
-    {
+    while !lines.next().unwrap().unwrap().contains("serving the catalog") {
         assert!(Instant::now() < deadline, "the service did not start");
     }
     let body = http_get(port, "/products/1/related");
-    assert!(
-        body.starts_with("HTTP/1.0 200 OK") && body.ends_with(']'),
-        "{body}"
-    );
+    assert!(body.starts_with("HTTP/1.0 200 OK") && body.ends_with(']'), "{body}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(
-        child.0.wait().unwrap().success(),
-        "exit status 0 after SIGTERM"
-    );
+    assert!(child.0.wait().unwrap().success(), "exit status 0 after SIGTERM");
 }
 
 /// Stops the server even when an assertion fails first.

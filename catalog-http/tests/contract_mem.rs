@@ -16,8 +16,7 @@ fn loaded() -> &'static (Fixture, Arc<MemStore>) {
     LOADED.get_or_init(|| {
         let fixture = Fixture::standard();
         let mut rejects: Vec<RejectRecord> = Vec::new();
-        let (store, report) =
-            MemStore::load(fixture.path(), &mut rejects).expect("load the fixture");
+        let (store, report) = MemStore::load(fixture.path(), &mut rejects).expect("load the fixture");
         assert!(report.reconciles());
         assert_eq!(rejects.len(), fixture.summary.dirty.len());
         (fixture, Arc::new(store))
@@ -28,11 +27,7 @@ async fn mem_app() -> App {
     let (fixture, store) = loaded();
     let store: Arc<dyn CatalogStore> = store.clone();
     let running = common::spawn(store).await;
-    App::new(
-        running.base_url.clone(),
-        fixture.oracle.clone(),
-        Box::new(running.stop),
-    )
+    App::new(running.base_url.clone(), fixture.oracle.clone(), Box::new(running.stop))
 }
 
 catalog_contract::contract_tests!(mem_app);

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use catalog_core::{
-    CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError,
-};
+use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 
 /// A store whose styles query takes a while, to keep a request in flight.
 struct SlowStore;

@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use catalog_core::{
-    CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError,
-};
+use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 use catalog_http::{ServiceConfig, service};
 use mockall::mock;
 use serde_json::Value;
@@ -36,20 +34,15 @@ async fn an_unavailable_store_is_a_503_with_a_json_error() {
         .returning(|_| Err(StoreError::Unavailable("connection refused".into())));
     let (status, body) = get(store, "/products/7/styles").await;
     assert_eq!(status, 503);
-    assert_eq!(
-        body["error"],
-        "the catalog is temporarily unavailable; retry shortly"
-    );
+    assert_eq!(body["error"], "the catalog is temporarily unavailable; retry shortly");
 }
 
 #[tokio::test]
 async fn an_internal_fault_is_a_500_that_leaks_no_detail() {
     let mut store = MockStore::new();
-    store.expect_products().returning(|_| {
-        Err(StoreError::Internal(
-            "relation \"secret\" does not exist".into(),
-        ))
-    });
+    store
+        .expect_products()
+        .returning(|_| Err(StoreError::Internal("relation \"secret\" does not exist".into())));
     let (status, body) = get(store, "/products").await;
     assert_eq!(status, 500);
     assert_eq!(body["error"], "internal server error");
@@ -84,14 +77,8 @@ async fn the_store_receives_the_parsed_request() {
         .path("/products?count=20&page=3")
         .reply(&filter)
         .await;
-    assert_eq!(
-        (list.status().as_u16(), list.body().as_ref()),
-        (200, b"[]".as_ref())
-    );
-    let one = warp::test::request()
-        .path("/products/0012")
-        .reply(&filter)
-        .await;
+    assert_eq!((list.status().as_u16(), list.body().as_ref()), (200, b"[]".as_ref()));
+    let one = warp::test::request().path("/products/0012").reply(&filter).await;
     assert_eq!(one.status().as_u16(), 404);
 }
 
@@ -106,10 +93,7 @@ async fn bad_input_never_reaches_the_store() {
     ] {
         let (status, body) = get(MockStore::new(), path).await;
         assert_eq!(status, 400, "{path}");
-        assert!(
-            body["error"].as_str().is_some_and(|m| !m.is_empty()),
-            "{path}"
-        );
+        assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()), "{path}");
     }
 }
 
@@ -128,10 +112,7 @@ async fn cors_origins_can_be_restricted() {
         .reply(&filter)
         .await;
     assert_eq!(allowed.status(), 200);
-    assert_eq!(
-        allowed.headers()["access-control-allow-origin"],
-        "https://shop.example"
-    );
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
     let refused = warp::test::request()
         .path("/products/1/related")
         .header("origin", "https://evil.example")

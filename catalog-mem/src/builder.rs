@@ -1,8 +1,6 @@
 //! Collects accepted import rows and arranges them into the store's indexes.
 
-use catalog_source::{
-    FeatureRow, PhotoRow, ProductRow, RelatedRow, RowSink, SinkError, SkuRow, StyleRow,
-};
+use catalog_source::{FeatureRow, PhotoRow, ProductRow, RelatedRow, RowSink, SinkError, SkuRow, StyleRow};
 
 use crate::index::{IdIndex, group_offsets};
 use crate::store::{FeatureRec, MemStore, PhotoRec, ProductRec, SkuRec, StyleRec};
@@ -43,19 +41,12 @@ impl MemStoreBuilder {
         let product_count = self.products.len();
         let position = |index: &IdIndex, id: i32| index.get(id).unwrap_or(usize::MAX);
 
-        let (feature_offsets, features) = group(self.features, product_count, |id| {
-            position(&product_index, id)
-        });
-        let (style_offsets, styles) = group(self.styles, product_count, |id| {
-            position(&product_index, id)
-        });
+        let (feature_offsets, features) = group(self.features, product_count, |id| position(&product_index, id));
+        let (style_offsets, styles) = group(self.styles, product_count, |id| position(&product_index, id));
         let style_index = IdIndex::new(styles.iter().map(|style| style.id));
-        let (photo_offsets, photos) =
-            group(self.photos, styles.len(), |id| position(&style_index, id));
+        let (photo_offsets, photos) = group(self.photos, styles.len(), |id| position(&style_index, id));
         let (sku_offsets, skus) = group(self.skus, styles.len(), |id| position(&style_index, id));
-        let (mut related_offsets, mut related) = group(self.related, product_count, |id| {
-            position(&product_index, id)
-        });
+        let (mut related_offsets, mut related) = group(self.related, product_count, |id| position(&product_index, id));
         dedup_groups(&mut related_offsets, &mut related);
 
         MemStore {
@@ -79,11 +70,7 @@ impl MemStoreBuilder {
 /// Sorts staged children by (parent position, id) and returns the group offsets
 /// and the records. Children of unknown parents cannot occur (the import
 /// rejects them) and would sort last, outside every group.
-fn group<T>(
-    mut staged: Vec<Staged<T>>,
-    parents: usize,
-    position: impl Fn(i32) -> usize,
-) -> (Vec<u32>, Vec<T>) {
+fn group<T>(mut staged: Vec<Staged<T>>, parents: usize, position: impl Fn(i32) -> usize) -> (Vec<u32>, Vec<T>) {
     for child in &mut staged {
         child.parent = i32::try_from(position(child.parent)).unwrap_or(i32::MAX);
     }
@@ -91,10 +78,7 @@ fn group<T>(
     let known = staged.partition_point(|child| (child.parent as usize) < parents);
     staged.truncate(known);
     let offsets = group_offsets(parents, staged.iter().map(|child| child.parent as usize));
-    (
-        offsets,
-        staged.into_iter().map(|child| child.record).collect(),
-    )
+    (offsets, staged.into_iter().map(|child| child.record).collect())
 }
 
 /// Keeps the first occurrence of each value within every group.

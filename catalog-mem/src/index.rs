@@ -22,8 +22,7 @@ impl IdIndex {
             }
             IdIndex::Dense(table)
         } else {
-            let mut pairs: Vec<(i32, u32)> =
-                ids.enumerate().map(|(p, id)| (id, p as u32)).collect();
+            let mut pairs: Vec<(i32, u32)> = ids.enumerate().map(|(p, id)| (id, p as u32)).collect();
             pairs.sort_unstable();
             IdIndex::Sparse(pairs)
         }
@@ -46,10 +45,7 @@ impl IdIndex {
 
 /// Offsets of each parent's children in a child list sorted by parent position:
 /// parent `p`'s children are `offsets[p]..offsets[p + 1]`.
-pub(crate) fn group_offsets(
-    parents: usize,
-    sorted_child_parents: impl Iterator<Item = usize>,
-) -> Vec<u32> {
+pub(crate) fn group_offsets(parents: usize, sorted_child_parents: impl Iterator<Item = usize>) -> Vec<u32> {
     let mut offsets = vec![0u32; parents + 1];
     for parent in sorted_child_parents {
         offsets[parent + 1] += 1;

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use catalog_core::{
-    CatalogStore, Feature, Page, Photo, Price, Product, ProductDetail, ProductId, ProductStyles,
-    Sku, Skus, StoreError, Style,
+    CatalogStore, Feature, Page, Photo, Price, Product, ProductDetail, ProductId, ProductStyles, Sku, Skus, StoreError,
+    Style,
 };
 use catalog_source::{ImportError, ImportReport, RejectSink};
 
@@ -69,10 +69,7 @@ pub struct MemStore {
 
 impl MemStore {
     /// Imports the six source files of `dir`, sending refused rows to `rejects`.
-    pub fn load(
-        dir: &Path,
-        rejects: &mut dyn RejectSink,
-    ) -> Result<(MemStore, ImportReport), ImportError> {
+    pub fn load(dir: &Path, rejects: &mut dyn RejectSink) -> Result<(MemStore, ImportReport), ImportError> {
         let mut builder = MemStoreBuilder::new();
         let report = catalog_source::import(dir, &mut builder, rejects)?;
         Ok((builder.build(), report))
@@ -147,12 +144,8 @@ impl CatalogStore for MemStore {
         let start = usize::try_from(page.offset())
             .unwrap_or(usize::MAX)
             .min(self.products.len());
-        let end = start
-            .saturating_add(page.count() as usize)
-            .min(self.products.len());
-        Ok((start..end)
-            .map(|position| self.product_at(position))
-            .collect())
+        let end = start.saturating_add(page.count() as usize).min(self.products.len());
+        Ok((start..end).map(|position| self.product_at(position)).collect())
     }
 
     async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError> {

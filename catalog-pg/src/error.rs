@@ -13,9 +13,7 @@ pub enum PgError {
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
     /// The database has no catalog yet.
-    #[error(
-        "the database has no catalog schema; run `catalog-http migrate` or `catalog-http import` first"
-    )]
+    #[error("the database has no catalog schema; run `catalog-http migrate` or `catalog-http import` first")]
     NotMigrated,
     /// The bulk load stopped (the COPY writer failed or went away).
     #[error("the bulk load failed: {0}")]

@@ -9,8 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use catalog_source::{
-    FeatureRow, ImportReport, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink, SinkError,
-    SkuRow, StyleRow,
+    FeatureRow, ImportReport, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink, SinkError, SkuRow, StyleRow,
 };
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -41,13 +40,8 @@ pub struct PgImport {
 
 /// Imports the six files of `dir` into the database at `database_url`
 /// (migrating it first), sending refused rows to `rejects`.
-pub fn import(
-    database_url: &str,
-    dir: &Path,
-    rejects: &mut dyn RejectSink,
-) -> Result<PgImport, PgError> {
-    let connect =
-        || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
+pub fn import(database_url: &str, dir: &Path, rejects: &mut dyn RejectSink) -> Result<PgImport, PgError> {
+    let connect = || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
     let mut conn = connect()?;
     run_pending(&mut conn)?;
     conn.batch_execute(&format!(
@@ -80,9 +74,7 @@ pub fn import(
     let load = started.elapsed();
 
     let started = Instant::now();
-    conn.batch_execute(&format!(
-        "SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"
-    ))?;
+    conn.batch_execute(&format!("SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"))?;
     let finish = started.elapsed();
 
     let started = Instant::now();
@@ -179,24 +171,12 @@ impl Batch {
 
     fn copy(self, conn: &mut PgConnection) -> QueryResult<usize> {
         match self {
-            Batch::Products(rows) => diesel::copy_from(products::table)
-                .from_insertable(rows)
-                .execute(conn),
-            Batch::Features(rows) => diesel::copy_from(features::table)
-                .from_insertable(rows)
-                .execute(conn),
-            Batch::Styles(rows) => diesel::copy_from(styles::table)
-                .from_insertable(rows)
-                .execute(conn),
-            Batch::Photos(rows) => diesel::copy_from(photos::table)
-                .from_insertable(rows)
-                .execute(conn),
-            Batch::Skus(rows) => diesel::copy_from(skus::table)
-                .from_insertable(rows)
-                .execute(conn),
-            Batch::Related(rows) => diesel::copy_from(related::table)
-                .from_insertable(rows)
-                .execute(conn),
+            Batch::Products(rows) => diesel::copy_from(products::table).from_insertable(rows).execute(conn),
+            Batch::Features(rows) => diesel::copy_from(features::table).from_insertable(rows).execute(conn),
+            Batch::Styles(rows) => diesel::copy_from(styles::table).from_insertable(rows).execute(conn),
+            Batch::Photos(rows) => diesel::copy_from(photos::table).from_insertable(rows).execute(conn),
+            Batch::Skus(rows) => diesel::copy_from(skus::table).from_insertable(rows).execute(conn),
+            Batch::Related(rows) => diesel::copy_from(related::table).from_insertable(rows).execute(conn),
         }
     }
 }
@@ -209,17 +189,11 @@ struct CopySink {
 
 impl CopySink {
     /// Sends the current batch if it is full or belongs to another table than `next`.
-    fn make_room(
-        &mut self,
-        next: fn() -> Batch,
-        same_table: fn(&Batch) -> bool,
-    ) -> Result<(), SinkError> {
+    fn make_room(&mut self, next: fn() -> Batch, same_table: fn(&Batch) -> bool) -> Result<(), SinkError> {
         if !same_table(&self.batch) || self.batch.len() >= BATCH_ROWS {
             let full = std::mem::replace(&mut self.batch, next());
             if full.len() > 0 {
-                self.sender
-                    .send(full)
-                    .map_err(|_| "the COPY writer stopped")?;
+                self.sender.send(full).map_err(|_| "the COPY writer stopped")?;
             }
         }
         Ok(())

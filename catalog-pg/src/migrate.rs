@@ -11,8 +11,7 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Applies the pending migrations to the database at `database_url`;
 /// returns the names of those applied.
 pub fn migrate(database_url: &str) -> Result<Vec<String>, PgError> {
-    let mut conn =
-        PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()))?;
+    let mut conn = PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()))?;
     run_pending(&mut conn)
 }
 

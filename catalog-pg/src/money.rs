@@ -61,9 +61,7 @@ fn from_numeric(numeric: PgNumeric) -> Result<Price, String> {
             p if p >= 0 => cents
                 .checked_add(
                     digit
-                        .checked_mul(
-                            100 * 10_000i64.checked_pow(p as u32).ok_or("price too large")?,
-                        )
+                        .checked_mul(100 * 10_000i64.checked_pow(p as u32).ok_or("price too large")?)
                         .ok_or("price too large")?,
                 )
                 .ok_or("price too large")?,

@@ -4,14 +4,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use catalog_core::{
-    CatalogStore, Feature, Page, Photo, Product, ProductDetail, ProductId, ProductStyles, Sku,
-    Skus, StoreError, Style,
+    CatalogStore, Feature, Page, Photo, Product, ProductDetail, ProductId, ProductStyles, Sku, Skus, StoreError, Style,
 };
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use futures_util::future::{try_join, try_join4};
@@ -111,12 +108,8 @@ impl PgStore {
                 let connect = AsyncPgConnection::establish(url);
                 let mut conn = tokio::time::timeout(connect_timeout, connect)
                     .await
-                    .map_err(|_| {
-                        diesel::ConnectionError::BadConnection("connect timed out".into())
-                    })??;
-                let setup = format!(
-                    "SET search_path = catalog; SET statement_timeout = {statement_timeout}"
-                );
+                    .map_err(|_| diesel::ConnectionError::BadConnection("connect timed out".into()))??;
+                let setup = format!("SET search_path = catalog; SET statement_timeout = {statement_timeout}");
                 conn.batch_execute(&setup)
                     .await
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -124,8 +117,7 @@ impl PgStore {
             }
             .boxed()
         });
-        let manager =
-            AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
+        let manager = AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
             .wait_timeout(Some(config.connect_timeout))
@@ -134,10 +126,7 @@ impl PgStore {
             .build()
             .map_err(|err| PgError::Connect(err.to_string()))?;
         let store = PgStore { pool };
-        let mut conn = store
-            .conn()
-            .await
-            .map_err(|err| PgError::Connect(err.to_string()))?;
+        let mut conn = store.conn().await.map_err(|err| PgError::Connect(err.to_string()))?;
         let present = products::table
             .select(products::id)
             .limit(1)
@@ -145,9 +134,7 @@ impl PgStore {
             .await;
         match present {
             Ok(_) => Ok(store),
-            Err(diesel::result::Error::DatabaseError(_, info))
-                if info.message().contains("does not exist") =>
-            {
+            Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("does not exist") => {
                 Err(PgError::NotMigrated)
             }
             Err(err) => Err(PgError::Query(err)),
@@ -230,14 +217,10 @@ impl CatalogStore for PgStore {
             .order((skus::style_id, skus::id))
             .select((skus::style_id, skus::id, skus::quantity, skus::size))
             .load::<(i32, i32, i32, String)>(&mut &*conn);
-        let (exists, style_rows, photo_rows, sku_rows) = try_join4(
-            exists.map(Result::optional),
-            style_rows,
-            photo_rows,
-            sku_rows,
-        )
-        .await
-        .map_err(query_error)?;
+        let (exists, style_rows, photo_rows, sku_rows) =
+            try_join4(exists.map(Result::optional), style_rows, photo_rows, sku_rows)
+                .await
+                .map_err(query_error)?;
         exists.ok_or(StoreError::ProductNotFound(id.get()))?;
 
         let mut photo_rows = photo_rows.into_iter().peekable();
@@ -246,15 +229,11 @@ impl CatalogStore for PgStore {
             .into_iter()
             .map(|style| {
                 let mut photos = Vec::new();
-                while let Some((_, thumbnail_url, url)) =
-                    photo_rows.next_if(|(style_id, ..)| *style_id == style.id)
-                {
+                while let Some((_, thumbnail_url, url)) = photo_rows.next_if(|(style_id, ..)| *style_id == style.id) {
                     photos.push(Photo { thumbnail_url, url });
                 }
                 let mut skus = Vec::new();
-                while let Some((_, id, quantity, size)) =
-                    sku_rows.next_if(|(style_id, ..)| *style_id == style.id)
-                {
+                while let Some((_, id, quantity, size)) = sku_rows.next_if(|(style_id, ..)| *style_id == style.id) {
                     skus.push(Sku { id, quantity, size });
                 }
                 Style {

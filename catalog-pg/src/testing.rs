@@ -52,19 +52,19 @@ impl TestDatabase {
         admin
             .batch_execute(&format!("SELECT pg_advisory_lock(hashtext('{template}'))"))
             .expect("advisory lock");
-        let exists =
-            diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
-                .bind::<Text, _>(template)
-                .get_result::<Count>(&mut admin)
-                .expect("look up the template")
-                .count
-                > 0;
+        let exists = diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(template)
+            .get_result::<Count>(&mut admin)
+            .expect("look up the template")
+            .count
+            > 0;
         if !exists {
             let building = format!("{template}_building");
+            // Separate statements: DROP and CREATE DATABASE refuse to run in a transaction.
+            let drop_stale = format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)");
+            admin.batch_execute(&drop_stale).expect("drop a stale template");
             admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {building} WITH (FORCE); CREATE DATABASE {building}"
-                ))
+                .batch_execute(&format!("CREATE DATABASE {building}"))
                 .expect("create the template");
             build(&with_database(&server_url(), &building));
             admin
@@ -72,9 +72,7 @@ impl TestDatabase {
                 .expect("rename the template");
         }
         admin
-            .batch_execute(&format!(
-                "SELECT pg_advisory_unlock(hashtext('{template}'))"
-            ))
+            .batch_execute(&format!("SELECT pg_advisory_unlock(hashtext('{template}'))"))
             .expect("advisory unlock");
         TestDatabase::create(&mut admin, &format!("TEMPLATE {template}"))
     }
@@ -101,10 +99,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let dropped = admin().batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
+        let dropped = admin().batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
         if let Err(err) = dropped {
             eprintln!("cannot drop test database {}: {err}", self.name);
         }
@@ -130,9 +125,6 @@ mod tests {
             super::with_database(url, "x"),
             "postgres://u@127.0.0.1:54329/x?sslmode=disable"
         );
-        assert_eq!(
-            super::with_database("postgres://h/db", "y"),
-            "postgres://h/y"
-        );
+        assert_eq!(super::with_database("postgres://h/db", "y"), "postgres://h/y");
     }
 }

@@ -17,42 +17,27 @@ fn fixture() -> &'static Fixture {
 }
 
 async fn store(db: &TestDatabase) -> PgStore {
-    PgStore::connect(&PgConfig::new(db.url()))
-        .await
-        .expect("connect")
+    PgStore::connect(&PgConfig::new(db.url())).await.expect("connect")
 }
 
 /// Every answer of a store for a sample of ids, serialized.
 async fn answers(store: &dyn CatalogStore, ids: &[i32]) -> Vec<String> {
     let mut out = Vec::new();
     for page in 1..=3 {
-        let products = store
-            .products(Page::new(page, 1000).unwrap())
-            .await
-            .unwrap();
+        let products = store.products(Page::new(page, 1000).unwrap()).await.unwrap();
         out.push(serde_json::to_string(&products).unwrap());
     }
     for &id in ids {
         let id = ProductId::new(id).unwrap();
-        let as_json =
-            |r: Result<String, _>| r.unwrap_or_else(|e: catalog_core::StoreError| e.to_string());
+        let as_json = |r: Result<String, _>| r.unwrap_or_else(|e: catalog_core::StoreError| e.to_string());
         out.push(as_json(
-            store
-                .product(id)
-                .await
-                .map(|v| serde_json::to_string(&v).unwrap()),
+            store.product(id).await.map(|v| serde_json::to_string(&v).unwrap()),
         ));
         out.push(as_json(
-            store
-                .styles(id)
-                .await
-                .map(|v| serde_json::to_string(&v).unwrap()),
+            store.styles(id).await.map(|v| serde_json::to_string(&v).unwrap()),
         ));
         out.push(as_json(
-            store
-                .related(id)
-                .await
-                .map(|v| serde_json::to_string(&v).unwrap()),
+            store.related(id).await.map(|v| serde_json::to_string(&v).unwrap()),
         ));
     }
     out
@@ -108,11 +93,10 @@ async fn a_reimport_gives_the_same_catalog_and_report() {
     let pg = store(&db).await;
     let before = answers(&pg, &sample_ids()).await;
 
-    let second = tokio::task::spawn_blocking(move || {
-        import(&url, fixture().path(), &mut Vec::new()).expect("re-import")
-    })
-    .await
-    .unwrap();
+    let second =
+        tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("re-import"))
+            .await
+            .unwrap();
     assert_eq!(first.report, second.report);
     // The same pool keeps serving across the swap: its cached statements follow the new tables.
     assert_eq!(answers(&pg, &sample_ids()).await, before);
@@ -125,20 +109,14 @@ async fn a_failed_import_leaves_the_old_catalog_serving() {
     let broken = tempfile_copy_with_bad_header();
     let (first, failure) = tokio::task::spawn_blocking(move || {
         let first = import(&url, fixture().path(), &mut Vec::new()).expect("first import");
-        (
-            first,
-            import(&url, broken.path(), &mut Vec::new()).map(|_| ()),
-        )
+        (first, import(&url, broken.path(), &mut Vec::new()).map(|_| ()))
     })
     .await
     .unwrap();
     assert!(matches!(failure, Err(PgError::Import(_))), "{failure:?}");
     let pg: Arc<dyn CatalogStore> = Arc::new(store(&db).await);
     let products = pg.products(Page::new(1, 1000).unwrap()).await.unwrap();
-    assert_eq!(
-        products.len() as u64,
-        first.report.files[0].accepted.min(1000)
-    );
+    assert_eq!(products.len() as u64, first.report.files[0].accepted.min(1000));
 }
 
 /// A copy of the fixture whose last file has a wrong header.
@@ -162,10 +140,9 @@ async fn migrations_are_idempotent_and_required() {
         not_migrated.err()
     );
     let url = db.url().to_owned();
-    let (first, second) =
-        tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
-            .await
-            .unwrap();
+    let (first, second) = tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert!(second.is_empty());
     let empty = store(&db).await;
@@ -181,15 +158,8 @@ async fn an_unreachable_server_is_a_connect_error() {
     let mut config = PgConfig::new("postgres://postgres@127.0.0.1:1/catalog");
     config.connect_timeout = std::time::Duration::from_millis(500);
     // Bounded, so a hang fails the test instead of stalling it.
-    let result = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        PgStore::connect(&config),
-    )
-    .await
-    .expect("connect gives up within its timeout");
-    assert!(
-        matches!(result, Err(PgError::Connect(_))),
-        "{:?}",
-        result.err()
-    );
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), PgStore::connect(&config))
+        .await
+        .expect("connect gives up within its timeout");
+    assert!(matches!(result, Err(PgError::Connect(_))), "{:?}", result.err());
 }

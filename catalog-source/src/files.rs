@@ -45,14 +45,7 @@ impl SourceFile {
     /// The column names the file's header line must hold, in order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            SourceFile::Products => &[
-                "id",
-                "name",
-                "slogan",
-                "description",
-                "category",
-                "default_price",
-            ],
+            SourceFile::Products => &["id", "name", "slogan", "description", "category", "default_price"],
             SourceFile::Features => &["id", "product_id", "feature", "value"],
             SourceFile::Styles => &[
                 "id",

@@ -105,10 +105,7 @@ impl Generator<'_> {
             let id = next_product;
             next_product += 1;
             ids.push(id);
-            products
-                .int(id)
-                .text(&name(&mut rng))
-                .text(pick(&mut rng, SLOGANS));
+            products.int(id).text(&name(&mut rng)).text(pick(&mut rng, SLOGANS));
             products
                 .text(&description(&mut rng))
                 .text(pick(&mut rng, CATEGORIES))
@@ -138,11 +135,7 @@ impl Generator<'_> {
                             .text("Sole")
                             .raw("null")
                             .dirty("invalid_id")?,
-                        2 => features
-                            .int(next_feature)
-                            .int(id)
-                            .text("Sole")
-                            .dirty("field_count")?,
+                        2 => features.int(next_feature).int(id).text("Sole").dirty("field_count")?,
                         _ => features.duplicate()?,
                     }
                     next_feature += 1;
@@ -203,10 +196,7 @@ impl Generator<'_> {
             for index in 0..weighted(&mut rng, &[3, 30, 40, 20, 7]) {
                 let style_id = next_style;
                 next_style += 1;
-                styles
-                    .int(style_id)
-                    .int(product_id)
-                    .text(&style_name(&mut rng));
+                styles.int(style_id).int(product_id).text(&style_name(&mut rng));
                 let original_cents = style_price_cents(&mut rng);
                 if rng.u8(..10) < 3 {
                     styles.cents(original_cents * rng.u64(50..95) / 100);
@@ -306,11 +296,7 @@ impl Generator<'_> {
                                 .text("M")
                                 .raw("3")
                                 .dirty("unknown_style")?,
-                            2 => skus
-                                .int(next_sku)
-                                .int(style_id)
-                                .text("M")
-                                .dirty("field_count")?,
+                            2 => skus.int(next_sku).int(style_id).text("M").dirty("field_count")?,
                             _ => skus.duplicate()?,
                         }
                         next_sku += 1;
@@ -346,11 +332,7 @@ impl Generator<'_> {
                     next_id += 1;
                     if related.dirty_now(&mut rng) {
                         match rng.u8(..4) {
-                            0 => related
-                                .int(next_id)
-                                .int(product_id)
-                                .int(0)
-                                .dirty("related_to_zero")?,
+                            0 => related.int(next_id).int(product_id).int(0).dirty("related_to_zero")?,
                             1 => related
                                 .int(next_id)
                                 .int(product_id)
@@ -385,8 +367,7 @@ struct Out {
 
 impl Out {
     fn create(dir: &Path, file: SourceFile, dirty_rate: f64) -> io::Result<Out> {
-        let mut writer =
-            BufWriter::with_capacity(1 << 20, File::create(dir.join(file.file_name()))?);
+        let mut writer = BufWriter::with_capacity(1 << 20, File::create(dir.join(file.file_name()))?);
         writeln!(writer, "{}", file.header())?;
         let line = String::new();
         Ok(Out {
@@ -512,9 +493,7 @@ fn name(rng: &mut fastrand::Rng) -> String {
 }
 
 fn description(rng: &mut fastrand::Rng) -> String {
-    let sentences: Vec<&str> = (0..rng.usize(1..=3))
-        .map(|_| pick(rng, DESCRIPTIONS))
-        .collect();
+    let sentences: Vec<&str> = (0..rng.usize(1..=3)).map(|_| pick(rng, DESCRIPTIONS)).collect();
     sentences.join(" ")
 }
 
@@ -551,9 +530,7 @@ fn photo_urls(rng: &mut fastrand::Rng) -> (String, String) {
 
 fn sizes(rng: &mut fastrand::Rng) -> &'static [&'static str] {
     const CLOTHING: &[&str] = &["XS", "S", "M", "L", "XL", "XXL"];
-    const SHOES: &[&str] = &[
-        "7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5", "11", "11.5", "12",
-    ];
+    const SHOES: &[&str] = &["7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5", "11", "11.5", "12"];
     match rng.u8(..20) {
         0..=12 => CLOTHING,
         13..=16 => {
@@ -663,17 +640,10 @@ const COLORS: &[&str] = &[
 ];
 const FEATURES: &[(&str, &[&str])] = &[
     ("Sole", &["Rubber", "Foam", "Leather"]),
-    (
-        "Material",
-        &["FullControlSkin", "Canvas", "Suede", "Cotton"],
-    ),
+    ("Material", &["FullControlSkin", "Canvas", "Suede", "Cotton"]),
     (
         "Fabric",
-        &[
-            "100% Cotton",
-            "Double Stitch",
-            "Canvas, with \"Dri-Fit\" lining",
-        ],
+        &["100% Cotton", "Double Stitch", "Canvas, with \"Dri-Fit\" lining"],
     ),
     ("Buttons", &["Brass", "Wood", "Plastic"]),
     ("Lenses", &["Ultrasheen", "Polarized", "Mirrored"]),

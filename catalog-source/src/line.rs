@@ -22,9 +22,7 @@ pub(crate) struct LineSplitter {
 impl LineSplitter {
     pub(crate) fn new() -> LineSplitter {
         LineSplitter {
-            reader: ReaderBuilder::new()
-                .terminator(Terminator::Any(b'\n'))
-                .build(),
+            reader: ReaderBuilder::new().terminator(Terminator::Any(b'\n')).build(),
             input: Vec::new(),
             output: Vec::new(),
             ends: [0; MAX_FIELDS],
@@ -56,17 +54,12 @@ impl LineSplitter {
         if self.output.len() < self.input.len() {
             self.output.resize(self.input.len(), 0);
         }
-        let (result, consumed, _, field_count) =
-            self.reader
-                .read_record(&self.input, &mut self.output, &mut self.ends);
+        let (result, consumed, _, field_count) = self.reader.read_record(&self.input, &mut self.output, &mut self.ends);
         match result {
             ReadRecordResult::Record if consumed == self.input.len() => {}
             ReadRecordResult::InputEmpty => return Err(RejectReason::UnterminatedQuote),
             ReadRecordResult::OutputEndsFull => {
-                return Err(RejectReason::FieldCount {
-                    expected,
-                    found: None,
-                });
+                return Err(RejectReason::FieldCount { expected, found: None });
             }
             // The output buffer is as long as the input, and the only terminator
             // is the line break appended above: nothing else can end a record.
@@ -100,9 +93,7 @@ mod tests {
     fn fields(line: &str, expected: usize) -> Result<Vec<String>, RejectReason> {
         let mut splitter = LineSplitter::new();
         splitter.split(line.as_bytes(), expected)?;
-        Ok((0..expected)
-            .map(|i| splitter.field(i).to_owned())
-            .collect())
+        Ok((0..expected).map(|i| splitter.field(i).to_owned()).collect())
     }
 
     #[test]
@@ -125,10 +116,7 @@ mod tests {
     fn an_open_quote_is_an_error_of_this_line_only() {
         let mut splitter = LineSplitter::new();
         let open = br#"1,"https://x,y"#;
-        assert_eq!(
-            splitter.split(open, 3),
-            Err(RejectReason::UnterminatedQuote)
-        );
+        assert_eq!(splitter.split(open, 3), Err(RejectReason::UnterminatedQuote));
         splitter.split(b"2,a", 2).unwrap();
         assert_eq!(splitter.field(1), "a");
     }
@@ -147,10 +135,7 @@ mod tests {
         });
         assert_eq!(fields(&",".repeat(40), 2), many);
         let mut splitter = LineSplitter::new();
-        assert_eq!(
-            splitter.split(b"1,\xc3,\xa9", 3),
-            Err(RejectReason::InvalidUtf8)
-        );
+        assert_eq!(splitter.split(b"1,\xc3,\xa9", 3), Err(RejectReason::InvalidUtf8));
     }
 
     #[test]

@@ -100,11 +100,7 @@ pub enum ImportError {
 /// All six headers are checked before any row is handed over, so a refused
 /// header leaves the sink untouched. Rows stream through one reused line
 /// buffer; memory grows only with the sets of accepted ids.
-pub fn import(
-    dir: &Path,
-    sink: &mut dyn RowSink,
-    rejects: &mut dyn RejectSink,
-) -> Result<ImportReport, ImportError> {
+pub fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut dyn RejectSink) -> Result<ImportReport, ImportError> {
     let mut splitter = LineSplitter::new();
     let mut sources = Vec::with_capacity(SourceFile::ALL.len());
     for file in SourceFile::ALL {
@@ -130,11 +126,7 @@ struct Source {
     reader: BufReader<File>,
 }
 
-fn open_checked(
-    dir: &Path,
-    file: SourceFile,
-    splitter: &mut LineSplitter,
-) -> Result<Source, ImportError> {
+fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Result<Source, ImportError> {
     let path = dir.join(file.file_name());
     let io_error = |source| ImportError::Io {
         path: path.clone(),
@@ -244,8 +236,7 @@ impl Importer<'_> {
         let mut fields = Fields::new(&self.splitter);
         let products = &self.products;
         let styles = &self.styles;
-        let product =
-            |field, id: i32| known(products, id).ok_or(RejectReason::UnknownProduct(field, id));
+        let product = |field, id: i32| known(products, id).ok_or(RejectReason::UnknownProduct(field, id));
         let style = |field, id: i32| known(styles, id).ok_or(RejectReason::UnknownStyle(field, id));
         let checked = |id: i32, seen: &RoaringBitmap| {
             if seen.contains(id as u32) {
@@ -268,11 +259,7 @@ impl Importer<'_> {
             }};
         }
         match file {
-            SourceFile::Products => admit!(
-                ProductRow::parse(&mut fields),
-                |_: &ProductRow| Ok(()),
-                product
-            ),
+            SourceFile::Products => admit!(ProductRow::parse(&mut fields), |_: &ProductRow| Ok(()), product),
             SourceFile::Features => {
                 admit!(
                     FeatureRow::parse(&mut fields),

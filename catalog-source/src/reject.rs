@@ -73,9 +73,7 @@ impl RejectReason {
 impl fmt::Display for RejectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RejectReason::UnterminatedQuote => {
-                f.write_str("a quoted field is not closed on its line")
-            }
+            RejectReason::UnterminatedQuote => f.write_str("a quoted field is not closed on its line"),
             RejectReason::InvalidUtf8 => f.write_str("the line is not valid UTF-8"),
             RejectReason::NulByte => f.write_str("the line holds a NUL byte"),
             RejectReason::FieldCount {
@@ -84,19 +82,14 @@ impl fmt::Display for RejectReason {
             } => {
                 write!(f, "has {found} fields, expected {expected}")
             }
-            RejectReason::FieldCount {
-                expected,
-                found: None,
-            } => {
+            RejectReason::FieldCount { expected, found: None } => {
                 write!(f, "has too many fields, expected {expected}")
             }
             RejectReason::EmptyField(field) => write!(f, "{field} is empty"),
             RejectReason::InvalidId(field) => {
                 write!(f, "{field} is not a decimal integer from 1 to 2147483647")
             }
-            RejectReason::InvalidQuantity => {
-                f.write_str("quantity is not a decimal integer from 0 to 2147483647")
-            }
+            RejectReason::InvalidQuantity => f.write_str("quantity is not a decimal integer from 0 to 2147483647"),
             RejectReason::InvalidPrice(field, why) => write!(f, "{field} {why}"),
             RejectReason::InvalidBoolean(field) => {
                 write!(f, "{field} is not one of 1, 0, true, false")
@@ -109,9 +102,7 @@ impl fmt::Display for RejectReason {
                 write!(f, "{field} {id} refers to no accepted style")
             }
             RejectReason::RelatedToZero => f.write_str("related_product_id is 0"),
-            RejectReason::RelatedToSelf => {
-                f.write_str("related_product_id is the row's own product")
-            }
+            RejectReason::RelatedToSelf => f.write_str("related_product_id is the row's own product"),
         }
     }
 }

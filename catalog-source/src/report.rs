@@ -33,8 +33,7 @@ impl FileReport {
 
     /// Whether every row read was either accepted or rejected.
     pub fn reconciles(&self) -> bool {
-        self.read == self.accepted + self.rejected
-            && self.rejected == self.rejected_by_kind.values().sum::<u64>()
+        self.read == self.accepted + self.rejected && self.rejected == self.rejected_by_kind.values().sum::<u64>()
     }
 }
 

@@ -152,20 +152,13 @@ impl<'a> Fields<'a> {
     /// A required price.
     pub(crate) fn price(&mut self, name: &'static str) -> Result<Price, RejectReason> {
         let text = self.required(name)?;
-        text.parse()
-            .map_err(|why| RejectReason::InvalidPrice(name, why))
+        text.parse().map_err(|why| RejectReason::InvalidPrice(name, why))
     }
 
     /// A price where `null` or nothing means no value.
-    pub(crate) fn nullable_price(
-        &mut self,
-        name: &'static str,
-    ) -> Result<Option<Price>, RejectReason> {
+    pub(crate) fn nullable_price(&mut self, name: &'static str) -> Result<Option<Price>, RejectReason> {
         self.nullable()
-            .map(|text| {
-                text.parse()
-                    .map_err(|why| RejectReason::InvalidPrice(name, why))
-            })
+            .map(|text| text.parse().map_err(|why| RejectReason::InvalidPrice(name, why)))
             .transpose()
     }
 

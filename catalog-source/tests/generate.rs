@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use catalog_source::{
-    FeatureRow, GenerateConfig, PhotoRow, ProductRow, RejectRecord, RelatedRow, RowSink, SinkError,
-    SkuRow, SourceFile, StyleRow, generate, import,
+    FeatureRow, GenerateConfig, PhotoRow, ProductRow, RejectRecord, RelatedRow, RowSink, SinkError, SkuRow, SourceFile,
+    StyleRow, generate, import,
 };
 
 /// Counts accepted rows per file.
@@ -52,15 +52,8 @@ fn rejects_match_the_dirty_manifest_exactly() {
     let report = import(dir.path(), &mut counts, &mut rejects).unwrap();
 
     assert!(report.reconciles());
-    let got: HashSet<_> = rejects
-        .iter()
-        .map(|r| (r.file, r.line, r.reason.kind()))
-        .collect();
-    let expected: HashSet<_> = summary
-        .dirty
-        .iter()
-        .map(|d| (d.file, d.line, d.kind))
-        .collect();
+    let got: HashSet<_> = rejects.iter().map(|r| (r.file, r.line, r.reason.kind())).collect();
+    let expected: HashSet<_> = summary.dirty.iter().map(|d| (d.file, d.line, d.kind)).collect();
     assert_eq!(got.len(), rejects.len());
     assert_eq!(got, expected);
     for file in SourceFile::ALL {
@@ -93,23 +86,13 @@ fn proportions_follow_the_full_set() {
     assert!(summary.dirty.is_empty());
     let lines: Vec<f64> = summary.lines.iter().map(|(_, n)| *n as f64).collect();
     let per_product = |n: f64| n / 5_000.0;
-    let (features, styles, related) = (
-        per_product(lines[1]),
-        per_product(lines[2]),
-        per_product(lines[5]),
-    );
+    let (features, styles, related) = (per_product(lines[1]), per_product(lines[2]), per_product(lines[5]));
     let (photos, skus) = (lines[3] / lines[2], lines[4] / lines[2]);
-    assert!(
-        (2.0..2.4).contains(&features),
-        "features per product {features}"
-    );
+    assert!((2.0..2.4).contains(&features), "features per product {features}");
     assert!((1.85..2.1).contains(&styles), "styles per product {styles}");
     assert!((2.7..3.1).contains(&photos), "photos per style {photos}");
     assert!((5.5..6.1).contains(&skus), "skus per style {skus}");
-    assert!(
-        (4.3..4.7).contains(&related),
-        "related per product {related}"
-    );
+    assert!((4.3..4.7).contains(&related), "related per product {related}");
 }
 
 #[test]
@@ -128,8 +111,7 @@ fn the_same_seed_gives_the_same_bytes() {
     generate(&config, b.path()).unwrap();
     generate(&GenerateConfig { seed: 10, ..config }, c.path()).unwrap();
     for file in SourceFile::ALL {
-        let read =
-            |dir: &tempfile::TempDir| std::fs::read(dir.path().join(file.file_name())).unwrap();
+        let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join(file.file_name())).unwrap();
         assert_eq!(read(&a), read(&b), "{file}");
         assert_ne!(read(&a), read(&c), "{file} should change with the seed");
     }

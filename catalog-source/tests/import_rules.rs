@@ -4,8 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use catalog_source::{
-    FeatureRow, ImportError, ImportReport, PhotoRow, ProductRow, RejectFile, RejectRecord,
-    RelatedRow, RowSink, SinkError, SkuRow, SourceFile, StyleRow, import,
+    FeatureRow, ImportError, ImportReport, PhotoRow, ProductRow, RejectFile, RejectRecord, RelatedRow, RowSink,
+    SinkError, SkuRow, SourceFile, StyleRow, import,
 };
 
 /// Records accepted rows as short strings, to see exactly what got through.
@@ -43,10 +43,8 @@ impl RowSink for Rows {
         Ok(())
     }
     fn sku(&mut self, r: &SkuRow<'_>) -> Result<(), SinkError> {
-        self.0.push(format!(
-            "sku {} of {} {} {}",
-            r.id, r.style_id, r.size, r.quantity
-        ));
+        self.0
+            .push(format!("sku {} of {} {} {}", r.id, r.style_id, r.size, r.quantity));
         Ok(())
     }
     fn related(&mut self, r: &RelatedRow) -> Result<(), SinkError> {
@@ -59,10 +57,7 @@ impl RowSink for Rows {
 }
 
 const HEADERS: [(&str, &str); 6] = [
-    (
-        "product.csv",
-        "id,name,slogan,description,category,default_price\n",
-    ),
+    ("product.csv", "id,name,slogan,description,category,default_price\n"),
     ("features.csv", "id,product_id,feature,value\n"),
     (
         "styles.csv",
@@ -206,14 +201,9 @@ fn references_are_checked_after_each_files_own_rejects() {
         "product_id 2 refers to no accepted product"
     );
     // A repeated link with a new row id is accepted: the service collapses it.
-    assert!(
-        rows.contains(&"related 2 1->3".to_owned()) && rows.contains(&"related 4 1->3".to_owned())
-    );
+    assert!(rows.contains(&"related 2 1->3".to_owned()) && rows.contains(&"related 4 1->3".to_owned()));
     let related = report.file(SourceFile::Related).unwrap();
-    assert_eq!(
-        (related.read, related.accepted, related.rejected),
-        (4, 2, 2)
-    );
+    assert_eq!((related.read, related.accepted, related.rejected), (4, 2, 2));
 }
 
 #[test]
@@ -240,11 +230,7 @@ fn crlf_bom_and_a_missing_final_newline_are_fine() {
 #[test]
 fn a_wrong_header_refuses_the_import_before_any_row() {
     let dir = source(["1,A,s,d,c,10\n", "", "", "", "", ""]);
-    fs::write(
-        dir.path().join("skus.csv"),
-        "id,style_id,size,quantity\n1,1,M,1\n",
-    )
-    .unwrap();
+    fs::write(dir.path().join("skus.csv"), "id,style_id,size,quantity\n1,1,M,1\n").unwrap();
     let mut rows = Rows::default();
     let err = import(dir.path(), &mut rows, &mut Vec::new()).unwrap_err();
     assert!(rows.0.is_empty(), "nothing may be half-loaded");
@@ -265,14 +251,7 @@ fn a_missing_file_is_named() {
 
 #[test]
 fn the_reject_file_holds_file_line_reason_and_raw_line() {
-    let dir = source([
-        "1,A,s,d,c,10\n2,\"B, \"\"the\"\" one\",s,d,c,?\n",
-        "",
-        "",
-        "",
-        "",
-        "",
-    ]);
+    let dir = source(["1,A,s,d,c,10\n2,\"B, \"\"the\"\" one\",s,d,c,?\n", "", "", "", "", ""]);
     let path = dir.path().join("rejects.csv");
     let mut file = RejectFile::new(&path);
     import(dir.path(), &mut Rows::default(), &mut file).unwrap();

@@ -1,0 +1,119 @@
+//! The service on PostgreSQL survives the database going away: while it is
+//! down every request is a fast 503 with a JSON error, and once it is back the
+//! service answers 200 again without a restart.
+//!
+//! This test starts and stops its own private cluster (through `scripts/pg`
+//! with another port and data directory), so it never disturbs the shared one.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use catalog_core::CatalogStore;
+use catalog_pg::{PgConfig, PgStore};
+use catalog_source::GenerateConfig;
+
+/// A private cluster, stopped and removed on drop.
+struct Cluster {
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn script(&self, command: &str) -> String {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
+        let output = Command::new(script)
+            .arg(command)
+            .env("CATALOG_PG_DIR", &self.dir)
+            .env("CATALOG_PG_PORT", self.port.to_string())
+            .output()
+            .expect("run scripts/pg");
+        assert!(
+            output.status.success(),
+            "scripts/pg {command}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.script("down");
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_file(self.dir.with_extension("init.log"));
+    }
+}
+
+async fn status(base_url: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{base_url}/products/1/styles"))
+        .await
+        .expect("the service answers");
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../.data/pg-recovery-{}", std::process::id()));
+    let cluster = Cluster { dir, port };
+    let url = cluster.script("up");
+
+    let source = tempfile::tempdir().unwrap();
+    catalog_source::generate(
+        &GenerateConfig {
+            products: 50,
+            seed: 4,
+            dirty_rate: 0.0,
+        },
+        source.path(),
+    )
+    .unwrap();
+    let import_url = url.clone();
+    let source_dir = source.path().to_owned();
+    tokio::task::spawn_blocking(move || catalog_pg::import(&import_url, &source_dir, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("import");
+
+    let mut config = PgConfig::new(url);
+    config.connect_timeout = Duration::from_millis(500);
+    config.statement_timeout = Duration::from_secs(1);
+    let store: Arc<dyn CatalogStore> = Arc::new(PgStore::connect(&config).await.expect("connect"));
+    let running = common::spawn(store).await;
+    assert_eq!(status(&running.base_url).await.0, 200);
+
+    cluster.script("down");
+    for _ in 0..5 {
+        let (code, body) = tokio::time::timeout(Duration::from_secs(10), status(&running.base_url))
+            .await
+            .expect("a down database gives a fast answer, never a hang");
+        assert_eq!(code, 503, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).expect("a JSON error");
+        assert!(body["error"].is_string());
+    }
+
+    cluster.script("up");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, body) = status(&running.base_url).await;
+        if code == 200 {
+            assert!(body.starts_with(r#"{"product_id":"1","results":["#), "{body}");
+            break;
+        }
+        assert_eq!(code, 503, "{body}");
+        assert!(Instant::now() < deadline, "the service did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut running = running;
+    running
+        .stop
+        .take()
+        .expect("stop sender")
+        .send(())
+        .expect("server running");
+}
