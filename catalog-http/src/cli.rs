@@ -223,7 +223,9 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 
 fn import(args: ImportArgs) -> anyhow::Result<()> {
     let mut rejects = RejectFile::new(&args.rejects);
-    let imported = catalog_pg::import(&args.database.database_url, &args.data, &mut rejects)?;
+    let mut progress = crate::progress::Progress::new();
+    let imported =
+        catalog_pg::import_with_observer(&args.database.database_url, &args.data, &mut rejects, &mut progress)?;
     rejects
         .finish()
         .with_context(|| format!("cannot write {}", args.rejects.display()))?;

@@ -49,7 +49,7 @@ pub fn check(dir: &Path, rejects: &Path) -> anyhow::Result<ImportReport> {
 }
 
 fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut RejectFile) -> anyhow::Result<ImportReport> {
-    let report = catalog_source::import(dir, sink, rejects)?;
+    let report = catalog_source::import_with_observer(dir, sink, rejects, &mut crate::progress::Progress::new())?;
     rejects
         .finish()
         .with_context(|| format!("cannot write {}", rejects.path().display()))?;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod load;
+mod progress;
 
 use std::process::ExitCode;
 

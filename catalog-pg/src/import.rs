@@ -9,7 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use catalog_source::{
-    FeatureRow, ImportReport, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink, SinkError, SkuRow, StyleRow,
+    FeatureRow, ImportObserver, ImportReport, NoObserver, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink,
+    SinkError, SkuRow, StyleRow,
 };
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -41,6 +42,16 @@ pub struct PgImport {
 /// Imports the six files of `dir` into the database at `database_url`
 /// (migrating it first), sending refused rows to `rejects`.
 pub fn import(database_url: &str, dir: &Path, rejects: &mut dyn RejectSink) -> Result<PgImport, PgError> {
+    import_with_observer(database_url, dir, rejects, &mut NoObserver)
+}
+
+/// [`import`], telling `observer` how far the reading got.
+pub fn import_with_observer(
+    database_url: &str,
+    dir: &Path,
+    rejects: &mut dyn RejectSink,
+    observer: &mut dyn ImportObserver,
+) -> Result<PgImport, PgError> {
     let connect = || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
     let mut conn = connect()?;
     run_pending(&mut conn)?;
@@ -61,7 +72,7 @@ pub fn import(database_url: &str, dir: &Path, rejects: &mut dyn RejectSink) -> R
         sender,
         batch: Batch::Products(Vec::new()),
     };
-    let read = catalog_source::import(dir, &mut sink, rejects);
+    let read = catalog_source::import_with_observer(dir, &mut sink, rejects, observer);
     let flushed = sink.flush();
     drop(sink);
     let written = writer

@@ -16,6 +16,6 @@ mod store;
 pub mod testing;
 
 pub use error::PgError;
-pub use import::{PgImport, import};
+pub use import::{PgImport, import, import_with_observer};
 pub use migrate::migrate;
 pub use store::{PgConfig, PgStore};

@@ -45,7 +45,9 @@ mod rows;
 
 pub use files::SourceFile;
 pub use generate::{DirtyLine, GenerateConfig, GenerateSummary, generate};
-pub use reader::{DiscardRows, ImportError, RowSink, SinkError, import};
+pub use reader::{
+    DiscardRows, ImportError, ImportObserver, NoObserver, RowSink, SinkError, import, import_with_observer,
+};
 pub use reject::{Reject, RejectFile, RejectReason, RejectRecord, RejectSink};
 pub use report::{FileReport, ImportReport};
 pub use rows::{FeatureRow, PhotoRow, ProductRow, RelatedRow, SkuRow, StyleRow};

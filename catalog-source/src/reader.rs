@@ -95,12 +95,42 @@ pub enum ImportError {
     },
 }
 
+/// Hears how an import advances, for progress displays. Every method has a
+/// default that does nothing.
+pub trait ImportObserver {
+    /// `file` is about to be read; it holds `bytes` bytes.
+    fn file_started(&mut self, _file: SourceFile, _bytes: u64) {}
+    /// `bytes` bytes and `lines` data lines of `file` have been read so far.
+    fn advanced(&mut self, _file: SourceFile, _bytes: u64, _lines: u64) {}
+    /// `file` is done.
+    fn file_finished(&mut self, _report: &FileReport) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl ImportObserver for NoObserver {}
+
+/// Lines between two [`ImportObserver::advanced`] calls.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
 /// Imports the six files of `dir` into `sink`, reporting refused rows to `rejects`.
 ///
 /// All six headers are checked before any row is handed over, so a refused
 /// header leaves the sink untouched. Rows stream through one reused line
 /// buffer; memory grows only with the sets of accepted ids.
 pub fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut dyn RejectSink) -> Result<ImportReport, ImportError> {
+    import_with_observer(dir, sink, rejects, &mut NoObserver)
+}
+
+/// [`import`], telling `observer` how far it got.
+pub fn import_with_observer(
+    dir: &Path,
+    sink: &mut dyn RowSink,
+    rejects: &mut dyn RejectSink,
+    observer: &mut dyn ImportObserver,
+) -> Result<ImportReport, ImportError> {
     let mut splitter = LineSplitter::new();
     let mut sources = Vec::with_capacity(SourceFile::ALL.len());
     for file in SourceFile::ALL {
@@ -110,6 +140,7 @@ pub fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut dyn RejectSink) 
         splitter,
         sink,
         rejects,
+        observer,
         products: RoaringBitmap::new(),
         styles: RoaringBitmap::new(),
     };
@@ -124,6 +155,9 @@ pub fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut dyn RejectSink) 
 struct Source {
     path: PathBuf,
     reader: BufReader<File>,
+    /// The file's size and how much of it the header took.
+    bytes: u64,
+    header_bytes: u64,
 }
 
 fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Result<Source, ImportError> {
@@ -132,7 +166,9 @@ fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Re
         path: path.clone(),
         source,
     };
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(&path).map_err(io_error)?);
+    let opened = File::open(&path).map_err(io_error)?;
+    let bytes = opened.metadata().map_err(io_error)?.len();
+    let mut reader = BufReader::with_capacity(1 << 20, opened);
     let mut header = Vec::new();
     reader.read_until(b'\n', &mut header).map_err(io_error)?;
     let line = trim_line_break(header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header));
@@ -149,7 +185,12 @@ fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Re
             found: String::from_utf8_lossy(line).into_owned(),
         });
     }
-    Ok(Source { path, reader })
+    Ok(Source {
+        path,
+        reader,
+        bytes,
+        header_bytes: header.len() as u64,
+    })
 }
 
 fn trim_line_break(line: &[u8]) -> &[u8] {
@@ -162,6 +203,7 @@ struct Importer<'s> {
     splitter: LineSplitter,
     sink: &'s mut dyn RowSink,
     rejects: &'s mut dyn RejectSink,
+    observer: &'s mut dyn ImportObserver,
     products: RoaringBitmap,
     styles: RoaringBitmap,
 }
@@ -175,6 +217,8 @@ impl Importer<'_> {
         let mut seen = RoaringBitmap::new();
         let mut buffer = Vec::with_capacity(4096);
         let mut line_number = 1u64;
+        let mut bytes_read = source.header_bytes;
+        self.observer.file_started(file, source.bytes);
         loop {
             buffer.clear();
             let read = source.reader.read_until(b'\n', &mut buffer);
@@ -190,6 +234,10 @@ impl Importer<'_> {
             }
             line_number += 1;
             report.read += 1;
+            bytes_read += buffer.len() as u64;
+            if report.read.is_multiple_of(PROGRESS_EVERY) {
+                self.observer.advanced(file, bytes_read, report.read);
+            }
             let line = trim_line_break(&buffer);
             let outcome = match self.splitter.split(line, file.columns().len()) {
                 Ok(()) => self.accept(file, &mut seen),
@@ -211,6 +259,7 @@ impl Importer<'_> {
             SourceFile::Styles => self.styles = seen,
             _ => {}
         }
+        self.observer.file_finished(&report);
         Ok(report)
     }
 
