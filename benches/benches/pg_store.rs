@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use catalog_core::{CatalogStore, Page, ProductId};
-use catalog_pg::{PgConfig, PgStore};
+use catalog_pg::{PgConfig, PgStore, StylesQuery};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn queries(c: &mut Criterion) {
@@ -21,8 +21,16 @@ fn queries(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let store = runtime
-        .block_on(PgStore::connect(&PgConfig::new(url)))
+        .block_on(PgStore::connect(&PgConfig::new(&url)))
         .expect("connect to the catalog");
+    let aggregated_config = PgConfig {
+        styles_query: StylesQuery::Aggregated,
+        ..PgConfig::new(&url)
+    };
+    let aggregated = runtime
+        .block_on(PgStore::connect(&aggregated_config))
+        .expect("connect to the catalog");
+    let aggregated = &aggregated;
     let max_id = runtime.block_on(last_product_id(&store));
     let mut rng = fastrand::Rng::with_seed(5);
     let store = &store;
@@ -35,10 +43,16 @@ fn queries(c: &mut Criterion) {
             async move { black_box(store.product(id).await.ok()) }
         })
     });
-    group.bench_function("styles", |b| {
+    group.bench_function("styles_pipelined", |b| {
         b.to_async(&runtime).iter(|| {
             let id = random_id();
             async move { black_box(store.styles(id).await.ok()) }
+        })
+    });
+    group.bench_function("styles_aggregated", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = random_id();
+            async move { black_box(aggregated.styles(id).await.ok()) }
         })
     });
     group.bench_function("related", |b| {

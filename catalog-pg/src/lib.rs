@@ -18,4 +18,4 @@ pub mod testing;
 pub use error::PgError;
 pub use import::{PgImport, import, import_with_observer};
 pub use migrate::migrate;
-pub use store::{PgConfig, PgStore};
+pub use store::{PgConfig, PgStore, StylesQuery};

@@ -70,4 +70,23 @@ diesel::table! {
 
 diesel::joinable!(photos -> styles (style_id));
 diesel::joinable!(skus -> styles (style_id));
-diesel::allow_tables_to_appear_in_same_query!(products, features, styles, photos, skus, related);
+diesel::allow_tables_to_appear_in_same_query!(products, features, styles, photos, skus, related, style_details);
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    /// View: one row per style with photos and SKUs aggregated in id order.
+    style_details (style_id) {
+        style_id -> Integer,
+        product_id -> Integer,
+        name -> Text,
+        original_price -> Numeric,
+        sale_price -> Nullable<Numeric>,
+        default_style -> Bool,
+        photo_thumbnail_urls -> Array<Text>,
+        photo_urls -> Array<Text>,
+        sku_ids -> Array<Integer>,
+        sku_quantities -> Array<Integer>,
+        sku_sizes -> Array<Text>,
+    }
+}

@@ -15,7 +15,7 @@ use futures_util::future::{try_join, try_join4};
 
 use crate::error::{PgError, query_error};
 use crate::money::PgPrice;
-use crate::schema::{features, photos, products, related, skus, styles};
+use crate::schema::{features, photos, products, related, skus, style_details, styles};
 
 /// Connection settings of a [`PgStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,21 @@ pub struct PgConfig {
     pub statement_timeout: Duration,
     /// Longest to wait for a new connection or a free pooled one.
     pub connect_timeout: Duration,
+    /// How the styles route is queried (both give the same answers).
+    pub styles_query: StylesQuery,
+}
+
+/// The two ways the styles route can ask PostgreSQL, kept so the benchmarks
+/// can compare them (see `benches/benches/pg_store.rs` and the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StylesQuery {
+    /// Four statements pipelined in one round trip (existence, styles, photos,
+    /// SKUs), grouped in Rust.
+    #[default]
+    Pipelined,
+    /// Two statements pipelined (existence, and the `style_details` view, which
+    /// aggregates photos and SKUs into arrays with `array_agg`).
+    Aggregated,
 }
 
 impl PgConfig {
@@ -38,6 +53,7 @@ impl PgConfig {
             pool_size: 16,
             statement_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
+            styles_query: StylesQuery::default(),
         }
     }
 }
@@ -52,6 +68,7 @@ impl PgConfig {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
+    styles_query: StylesQuery,
 }
 
 #[derive(Queryable, Selectable)]
@@ -125,7 +142,10 @@ impl PgStore {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|err| PgError::Connect(err.to_string()))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            styles_query: config.styles_query,
+        };
         let mut conn = store.conn().await.map_err(|err| PgError::Connect(err.to_string()))?;
         let present = products::table
             .select(products::id)
@@ -194,6 +214,56 @@ impl CatalogStore for PgStore {
     }
 
     async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError> {
+        let results = match self.styles_query {
+            StylesQuery::Pipelined => self.styles_pipelined(id).await?,
+            StylesQuery::Aggregated => self.styles_aggregated(id).await?,
+        };
+        Ok(ProductStyles {
+            product_id: id,
+            results,
+        })
+    }
+
+    async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
+        let conn = self.conn().await?;
+        let conn: &AsyncPgConnection = &conn;
+        let exists = products::table
+            .find(id.get())
+            .select(products::id)
+            .first::<i32>(&mut &*conn);
+        let targets = related::table
+            .filter(related::current_product_id.eq(id.get()))
+            .order(related::id)
+            .select(related::related_product_id)
+            .load::<i32>(&mut &*conn);
+        let (exists, mut targets) = try_join(exists.map(Result::optional), targets)
+            .await
+            .map_err(query_error)?;
+        exists.ok_or(StoreError::ProductNotFound(id.get()))?;
+        let mut seen = std::collections::HashSet::with_capacity(targets.len());
+        targets.retain(|target| seen.insert(*target));
+        Ok(targets)
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = style_details, check_for_backend(diesel::pg::Pg))]
+struct StyleDetailRow {
+    style_id: i32,
+    name: String,
+    original_price: PgPrice,
+    sale_price: Option<PgPrice>,
+    default_style: bool,
+    photo_thumbnail_urls: Vec<String>,
+    photo_urls: Vec<String>,
+    sku_ids: Vec<i32>,
+    sku_quantities: Vec<i32>,
+    sku_sizes: Vec<String>,
+}
+
+impl PgStore {
+    /// [`StylesQuery::Pipelined`]: four statements in one round trip.
+    async fn styles_pipelined(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
         let conn = self.conn().await?;
         let conn: &AsyncPgConnection = &conn;
         let exists = products::table
@@ -225,7 +295,7 @@ impl CatalogStore for PgStore {
 
         let mut photo_rows = photo_rows.into_iter().peekable();
         let mut sku_rows = sku_rows.into_iter().peekable();
-        let results = style_rows
+        let styles = style_rows
             .into_iter()
             .map(|style| {
                 let mut photos = Vec::new();
@@ -247,30 +317,53 @@ impl CatalogStore for PgStore {
                 }
             })
             .collect();
-        Ok(ProductStyles {
-            product_id: id,
-            results,
-        })
+        Ok(styles)
     }
 
-    async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
+    /// [`StylesQuery::Aggregated`]: the `style_details` view, pipelined with the existence check.
+    async fn styles_aggregated(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
         let conn = self.conn().await?;
         let conn: &AsyncPgConnection = &conn;
         let exists = products::table
             .find(id.get())
             .select(products::id)
             .first::<i32>(&mut &*conn);
-        let targets = related::table
-            .filter(related::current_product_id.eq(id.get()))
-            .order(related::id)
-            .select(related::related_product_id)
-            .load::<i32>(&mut &*conn);
-        let (exists, mut targets) = try_join(exists.map(Result::optional), targets)
+        let rows = style_details::table
+            .filter(style_details::product_id.eq(id.get()))
+            .order(style_details::style_id)
+            .select(StyleDetailRow::as_select())
+            .load::<StyleDetailRow>(&mut &*conn);
+        let (exists, rows) = try_join(exists.map(Result::optional), rows)
             .await
             .map_err(query_error)?;
         exists.ok_or(StoreError::ProductNotFound(id.get()))?;
-        let mut seen = std::collections::HashSet::with_capacity(targets.len());
-        targets.retain(|target| seen.insert(*target));
-        Ok(targets)
+        let styles = rows
+            .into_iter()
+            .map(|row| {
+                let photos = row
+                    .photo_thumbnail_urls
+                    .into_iter()
+                    .zip(row.photo_urls)
+                    .map(|(thumbnail_url, url)| Photo { thumbnail_url, url })
+                    .collect();
+                let skus = row
+                    .sku_ids
+                    .into_iter()
+                    .zip(row.sku_quantities)
+                    .zip(row.sku_sizes)
+                    .map(|((id, quantity), size)| Sku { id, quantity, size })
+                    .collect();
+                Style {
+                    style_id: row.style_id,
+                    name: row.name,
+                    original_price: row.original_price.0,
+                    sale_price: row.sale_price.map(|price| price.0),
+                    default: row.default_style,
+                    photos,
+                    skus: Skus(skus),
+                }
+            })
+            .collect();
+        Ok(styles)
     }
 }
