@@ -33,15 +33,16 @@ pub struct PgConfig {
 }
 
 /// The two ways the styles route can ask PostgreSQL, kept so the benchmarks
-/// can compare them (see `benches/benches/pg_store.rs` and the README).
+/// can compare them (`benches/benches/pg_store.rs`; at 1M products the
+/// aggregated form answered in 362 µs against 442 µs, so it is the default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StylesQuery {
     /// Four statements pipelined in one round trip (existence, styles, photos,
     /// SKUs), grouped in Rust.
-    #[default]
     Pipelined,
     /// Two statements pipelined (existence, and the `style_details` view, which
     /// aggregates photos and SKUs into arrays with `array_agg`).
+    #[default]
     Aggregated,
 }
 
