@@ -57,7 +57,12 @@ impl ImportObserver for Progress {
             report.rejected
         );
         match self.current.take() {
-            Some(bar) => bar.finish_with_message(summary),
+            Some(bar) => {
+                if let Ok(done) = ProgressStyle::with_template("{prefix:>13} [{bar:30}] {msg}") {
+                    bar.set_style(done.progress_chars("=> "));
+                }
+                bar.finish_with_message(summary)
+            }
             None => eprintln!("{summary}"),
         }
     }
