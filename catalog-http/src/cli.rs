@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use catalog_core::CatalogStore;
-use catalog_http::ServiceConfig;
+use catalog_http::{CacheConfig, ResponseCache, ServiceConfig};
 use catalog_pg::{PgConfig, PgStore};
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -97,6 +97,12 @@ struct ServeArgs {
     /// Seconds browsers may cache a CORS preflight answer.
     #[arg(long, env = "CATALOG_CORS_MAX_AGE", default_value_t = 600)]
     cors_max_age: u64,
+    /// Megabytes of serialized answers cached in front of the store; 0 turns the cache off.
+    #[arg(long, env = "CATALOG_CACHE_MB", default_value_t = 64)]
+    cache_mb: u64,
+    /// Seconds an answer may be served from the cache.
+    #[arg(long, env = "CATALOG_CACHE_TTL_SECS", default_value_t = 60)]
+    cache_ttl_secs: u64,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -154,9 +160,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let cache = (args.cache_mb > 0).then(|| {
+        ResponseCache::new(CacheConfig {
+            max_bytes: args.cache_mb << 20,
+            time_to_live: Duration::from_secs(args.cache_ttl_secs),
+        })
+    });
     let config = ServiceConfig {
         cors_origins: args.cors_origins,
         cors_max_age: Duration::from_secs(args.cors_max_age),
+        cache,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -26,10 +26,12 @@
 //! # });
 //! ```
 
+mod cache;
 mod reply;
 mod routes;
 mod service;
 
+pub use cache::{CacheConfig, CacheKey, CacheStats, ResponseCache};
 pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
-pub use routes::{healthz, routes};
+pub use routes::{healthz, routes, routes_with_cache};
 pub use service::{ServiceConfig, serve, service};

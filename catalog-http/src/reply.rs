@@ -15,24 +15,13 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 
 /// A response with `status` and a serialized JSON `body`.
-pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> JsonResponse {
-    let mut response = Response::new(Bytes::from(body));
+pub fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> JsonResponse {
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
-}
-
-/// A 200 with `value` serialized in the contract's compact form.
-pub fn json_ok<T: Serialize>(value: &T) -> JsonResponse {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_bytes(StatusCode::OK, body),
-        Err(err) => {
-            tracing::error!(%err, "cannot serialize a response");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
-        }
-    }
 }
 
 /// The contract's error form: `{"error": "<message>"}` with `status`.
@@ -53,14 +42,6 @@ pub fn method_not_allowed(method: &warp::http::Method) -> JsonResponse {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
     response
-}
-
-/// Maps a store's answer to a response: the HTTP layer alone decides statuses.
-pub fn store_result<T: Serialize>(result: Result<T, StoreError>) -> JsonResponse {
-    match result {
-        Ok(value) => json_ok(&value),
-        Err(err) => store_error(&err),
-    }
 }
 
 /// The status and message for a store error; internal details stay in the log.

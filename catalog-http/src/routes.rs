@@ -1,13 +1,17 @@
 //! The four catalog routes as one warp filter, for any store.
 
+use std::future::Future;
 use std::sync::Arc;
 
-use catalog_core::{CatalogStore, Page, ProductId};
+use catalog_core::{CatalogStore, Page, ProductId, StoreError};
+use serde::Serialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, Method, StatusCode, header};
+use warp::hyper::body::Bytes;
 
-use crate::reply::{ALLOWED_METHODS, JsonResponse, json_error, method_not_allowed, store_result};
+use crate::cache::{CacheKey, ResponseCache};
+use crate::reply::{ALLOWED_METHODS, JsonResponse, json_bytes, json_error, method_not_allowed, store_error};
 
 /// What a route does after its path matched.
 enum Route {
@@ -24,6 +28,11 @@ enum Route {
 /// answered here with JSON errors; any other path is rejected as not found,
 /// so the filter can be mounted beside other routes or under a prefix.
 pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
+    routes_with_cache(store, None)
+}
+
+/// [`routes`] with answers served from `cache` when it holds them.
+pub fn routes_with_cache(store: Arc<dyn CatalogStore>, cache: Option<ResponseCache>) -> BoxedFilter<(JsonResponse,)> {
     let query = warp::query::<Vec<(String, String)>>();
     let list = warp::path!("products").and(query).map(Route::List);
     let product = warp::path!("products" / String).map(Route::Product);
@@ -34,7 +43,8 @@ pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
         .and(route)
         .then(move |method: Method, route: Route| {
             let store = Arc::clone(&store);
-            async move { answer(&*store, &method, route).await }
+            let cache = cache.clone();
+            async move { answer(&*store, cache.as_ref(), &method, route).await }
         })
         .boxed()
 }
@@ -44,7 +54,7 @@ pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
     warp::path!("healthz")
         .and(warp::method())
         .map(|method: Method| {
-            allowed(&method).unwrap_or_else(|| crate::reply::json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
+            allowed(&method).unwrap_or_else(|| json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
         })
         .boxed()
 }
@@ -54,7 +64,7 @@ fn allowed(method: &Method) -> Option<JsonResponse> {
     match *method {
         Method::GET | Method::HEAD => None,
         Method::OPTIONS => {
-            let mut response = crate::reply::json_bytes(StatusCode::NO_CONTENT, Vec::new());
+            let mut response = json_bytes(StatusCode::NO_CONTENT, Vec::new());
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
@@ -64,27 +74,63 @@ fn allowed(method: &Method) -> Option<JsonResponse> {
     }
 }
 
-async fn answer(store: &dyn CatalogStore, method: &Method, route: Route) -> JsonResponse {
+async fn answer(
+    store: &dyn CatalogStore,
+    cache: Option<&ResponseCache>,
+    method: &Method,
+    route: Route,
+) -> JsonResponse {
     if let Some(response) = allowed(method) {
         return response;
     }
     match route {
         Route::List(query) => match page(&query) {
-            Ok(page) => store_result(store.products(page).await),
+            Ok(page) => {
+                let key = CacheKey::List {
+                    page: page.page(),
+                    count: page.count(),
+                };
+                respond(cache, key, store.products(page)).await
+            }
             Err(message) => bad_request(&message),
         },
         Route::Product(id) => match id.parse::<ProductId>() {
-            Ok(id) => store_result(store.product(id).await),
+            Ok(id) => respond(cache, CacheKey::Product(id.get()), store.product(id)).await,
             Err(err) => bad_request(&err),
         },
         Route::Styles(id) => match id.parse::<ProductId>() {
-            Ok(id) => store_result(store.styles(id).await),
+            Ok(id) => respond(cache, CacheKey::Styles(id.get()), store.styles(id)).await,
             Err(err) => bad_request(&err),
         },
         Route::Related(id) => match id.parse::<ProductId>() {
-            Ok(id) => store_result(store.related(id).await),
+            Ok(id) => respond(cache, CacheKey::Related(id.get()), store.related(id)).await,
             Err(err) => bad_request(&err),
         },
+    }
+}
+
+/// Answers with the serialized result of `query`, through `cache` when there is one.
+async fn respond<T: Serialize>(
+    cache: Option<&ResponseCache>,
+    key: CacheKey,
+    query: impl Future<Output = Result<T, StoreError>>,
+) -> JsonResponse {
+    let load = async {
+        let value = query.await?;
+        serde_json::to_vec(&value)
+            .map(Bytes::from)
+            .map_err(|err| StoreError::Internal(err.to_string()))
+    };
+    let body = match cache {
+        Some(cache) => cache
+            .get_or_load(key, load)
+            .await
+            .map_err(|shared| store_error(&shared)),
+        None => load.await.map_err(|err| store_error(&err)),
+    };
+    match body {
+        Ok(body) => json_bytes(StatusCode::OK, body),
+        Err(response) => response,
     }
 }
 

@@ -13,16 +13,20 @@ use warp::http::{Method, StatusCode};
 use warp::reject::{MethodNotAllowed, Rejection};
 use warp::{Filter, Reply};
 
+use crate::cache::ResponseCache;
 use crate::reply::{JsonResponse, json_error};
-use crate::routes::{healthz, routes};
+use crate::routes::{healthz, routes_with_cache};
 
 /// Settings of the HTTP layer that do not depend on the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// Origins allowed to call from a browser; empty means any (`*`).
     pub cors_origins: Vec<String>,
     /// How long browsers may cache a preflight answer.
     pub cors_max_age: Duration,
+    /// Answers cache in front of the store; `None` asks the store every time.
+    /// Keep a clone of the handle to invalidate entries when data changes.
+    pub cache: Option<ResponseCache>,
 }
 
 impl Default for ServiceConfig {
@@ -30,6 +34,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             cors_origins: Vec::new(),
             cors_max_age: Duration::from_secs(600),
+            cache: None,
         }
     }
 }
@@ -65,7 +70,7 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
             "request"
         );
     });
-    routes(store)
+    routes_with_cache(store, config.cache.clone())
         .or(healthz())
         .unify()
         .recover(rejection_to_json)

@@ -31,3 +31,26 @@ async fn mem_app() -> App {
 }
 
 catalog_contract::contract_tests!(mem_app);
+
+/// The same suite with the response cache in front of the store.
+mod cached {
+    use super::*;
+    use catalog_http::{CacheConfig, ResponseCache, ServiceConfig};
+
+    async fn mem_app_cached() -> App {
+        let (fixture, store) = loaded();
+        let store: Arc<dyn CatalogStore> = store.clone();
+        let cache = Some(ResponseCache::new(CacheConfig::default()));
+        let running = common::spawn_with(
+            store,
+            ServiceConfig {
+                cache,
+                ..ServiceConfig::default()
+            },
+        )
+        .await;
+        App::new(running.base_url.clone(), fixture.oracle.clone(), Box::new(running.stop))
+    }
+
+    catalog_contract::contract_tests!(mem_app_cached);
+}

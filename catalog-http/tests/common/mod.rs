@@ -19,12 +19,17 @@ pub struct Running {
 
 /// Serves `store` with the default configuration on a fresh port.
 pub async fn spawn(store: Arc<dyn CatalogStore>) -> Running {
+    spawn_with(store, ServiceConfig::default()).await
+}
+
+/// Serves `store` with `config` on a fresh port.
+pub async fn spawn_with(store: Arc<dyn CatalogStore>, config: ServiceConfig) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a random port");
     let base_url = format!("http://{}", listener.local_addr().expect("local address"));
     let (stop, stopping) = oneshot::channel::<()>();
-    let filter = service(store, &ServiceConfig::default());
+    let filter = service(store, &config);
     let stopped = tokio::spawn(serve(listener, filter, async {
         let _ = stopping.await;
     }));
