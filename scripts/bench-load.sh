@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The load-test harness: the service against nginx serving a static file of
+# the size of a styles answer (the machine's ceiling), measured in one run, so
+# every figure is also a ratio to that ceiling.
+#
+# Usage: scripts/bench-load.sh            (defaults below; all overridable by environment)
+#   PRODUCTS=1000000  catalog size (generated with seed 1, 0.1% dirty, if missing)
+#   STORES="pg mem"   stores to measure (pg imports the catalog if it is not the one loaded)
+#   DURATION=10s CONNECTIONS=64 THREADS=2
+# Writes docs/bench/load/results.jsonl and docs/bench/load/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+products=${PRODUCTS:-1000000}
+stores=${STORES:-pg mem}
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+data=.data/gen-$products
+out=docs/bench/load
+mkdir -p "$out" .data/nginx
+
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
+done
+python3 -c "import matplotlib" 2>/dev/null || pip install -q matplotlib >/dev/null 2>&1 || echo "no matplotlib: the report will have no charts" >&2
+cargo build --release -q -p catalog-http
+bin=target/release/catalog-http
+[ -f "$data/related.csv" ] || "$bin" generate --products "$products" --seed 1 --dirty 0.001 --out "$data" >/dev/null
+max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+wait_for() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
+
+start_service() { # store cache_mb port
+  local args=(serve --store "$1" --cache-mb "$2" --listen "127.0.0.1:$3" --rejects /tmp/bench-rejects.csv)
+  [ "$1" = mem ] && args+=(--data "$data")
+  RUST_LOG=warn "$bin" "${args[@]}" >/tmp/bench-service-$3.log 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$3/healthz"
+}
+
+run() { # label url route hot
+  local json
+  json=$(ROUTE=$3 MAX_ID=$max_id HOT=$4 wrk -t"$threads" -c"$connections" -d"$duration" -s scripts/load/profile.lua "$2" | tail -1)
+  echo "{\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$([ "$4" -gt 0 ] && echo "hot $4" || echo "random")\",${json#\{}" | tee -a "$out/results.jsonl"
+}
+
+if [[ " $stores " == *" pg "* ]]; then
+  url=$(scripts/pg up)
+  loaded=$(psql "$url" -tAc "SELECT count(*) FROM catalog.products" 2>/dev/null || echo 0)
+  [ "$loaded" = "$products" ] || "$bin" import --data "$data" --database-url "$url" --rejects /tmp/bench-rejects.csv >/dev/null
+fi
+
+: >"$out/results.jsonl"
+port=3310
+for store in $stores; do
+  for cache in 0 64; do
+    port=$((port + 1))
+    start_service "$store" "$cache" "$port"
+    base="http://127.0.0.1:$port"
+    if [ ! -f .data/nginx/styles.json ]; then
+      curl -s "$base/products/$((max_id / 2))/styles" >.data/nginx/styles.json
+    fi
+    label="$store, cache $([ "$cache" = 0 ] && echo off || echo on)"
+    for route in styles product related list mixed; do run "$label" "$base" "$route" 0; done
+    for route in styles mixed; do run "$label" "$base" "$route" 1000; done
+    kill "${pids[-1]}"; unset 'pids[-1]'
+  done
+done
+
+# The ceiling: nginx serving the styles answer as a static file, same load.
+cat >.data/nginx/nginx.conf <<CONF
+worker_processes auto;
+pid $PWD/.data/nginx/nginx.pid;
+error_log $PWD/.data/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:3399; root $PWD/.data/nginx; }
+}
+CONF
+nginx -c "$PWD/.data/nginx/nginx.conf"
+pids+=("$(cat .data/nginx/nginx.pid)")
+wait_for http://127.0.0.1:3399/styles.json
+run "nginx static $(wc -c <.data/nginx/styles.json) B" http://127.0.0.1:3399 static 0
+
+python3 scripts/load/report.py "$out/results.jsonl" "$products" "$duration" "$connections" >"$out/README.md"
+echo "wrote $out/README.md"

@@ -1,0 +1,56 @@
+-- wrk request generator for the catalog. Environment:
+--   ROUTE   styles | product | related | list | mixed
+--   MAX_ID  ids are drawn from 1..MAX_ID (the whole range: the cold, honest case)
+--   HOT     if > 0, ids are drawn from a fixed set of HOT ids (the sale-day case)
+-- The mixed profile is 10% list (random deep page), 30% product, 45% styles, 15% related.
+-- done() prints one JSON line with throughput, latency percentiles and errors.
+local route = os.getenv("ROUTE") or "styles"
+local max_id = tonumber(os.getenv("MAX_ID") or "1000")
+local hot = tonumber(os.getenv("HOT") or "0")
+local hot_ids = {}
+
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+  if hot > 0 then
+    local set = math.random(1, 2^30)
+    math.randomseed(12345) -- the same hot set in every thread and run
+    for i = 1, hot do hot_ids[i] = math.random(1, max_id) end
+    math.randomseed(set)
+  end
+end
+
+local function id()
+  if hot > 0 then return hot_ids[math.random(1, hot)] end
+  return math.random(1, max_id)
+end
+
+local function path(kind)
+  if kind == "list" then
+    return "/products?page=" .. math.random(1, math.floor(max_id / 5)) .. "&count=5"
+  elseif kind == "product" then
+    return "/products/" .. id()
+  elseif kind == "related" then
+    return "/products/" .. id() .. "/related"
+  end
+  return "/products/" .. id() .. "/styles"
+end
+
+function request()
+  local kind = route
+  if route == "mixed" then
+    local r = math.random(1, 100)
+    if r <= 10 then kind = "list" elseif r <= 40 then kind = "product" elseif r <= 85 then kind = "styles" else kind = "related" end
+  elseif route == "static" then
+    return wrk.format("GET", "/styles.json")
+  end
+  return wrk.format("GET", path(kind))
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format(
+    '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, errors, summary.errors.status))
+end
