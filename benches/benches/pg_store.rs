@@ -23,14 +23,25 @@ fn queries(c: &mut Criterion) {
     let store = runtime
         .block_on(PgStore::connect(&PgConfig::new(&url)))
         .expect("connect to the catalog");
-    let aggregated_config = PgConfig {
-        styles_query: StylesQuery::Aggregated,
-        ..PgConfig::new(&url)
-    };
-    let aggregated = runtime
-        .block_on(PgStore::connect(&aggregated_config))
-        .expect("connect to the catalog");
-    let aggregated = &aggregated;
+    let styles_stores: Vec<(&str, PgStore)> = [
+        ("styles_pipelined", StylesQuery::Pipelined),
+        ("styles_aggregated", StylesQuery::Aggregated),
+        ("styles_read_model", StylesQuery::ReadModel),
+    ]
+    .into_iter()
+    .map(|(name, styles_query)| {
+        let config = PgConfig {
+            styles_query,
+            ..PgConfig::new(&url)
+        };
+        (
+            name,
+            runtime
+                .block_on(PgStore::connect(&config))
+                .expect("connect to the catalog"),
+        )
+    })
+    .collect();
     let max_id = runtime.block_on(last_product_id(&store));
     let mut rng = fastrand::Rng::with_seed(5);
     let store = &store;
@@ -43,18 +54,14 @@ fn queries(c: &mut Criterion) {
             async move { black_box(store.product(id).await.ok()) }
         })
     });
-    group.bench_function("styles_pipelined", |b| {
-        b.to_async(&runtime).iter(|| {
-            let id = random_id();
-            async move { black_box(store.styles(id).await.ok()) }
-        })
-    });
-    group.bench_function("styles_aggregated", |b| {
-        b.to_async(&runtime).iter(|| {
-            let id = random_id();
-            async move { black_box(aggregated.styles(id).await.ok()) }
-        })
-    });
+    for (name, styles_store) in &styles_stores {
+        group.bench_function(*name, |b| {
+            b.to_async(&runtime).iter(|| {
+                let id = random_id();
+                async move { black_box(styles_store.styles(id).await.ok()) }
+            })
+        });
+    }
     group.bench_function("related", |b| {
         b.to_async(&runtime).iter(|| {
             let id = random_id();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use catalog_core::CatalogStore;
 use catalog_http::{CacheConfig, ResponseCache, ServiceConfig};
-use catalog_pg::{PgConfig, PgStore};
+use catalog_pg::{PgConfig, PgStore, StylesQuery};
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -69,6 +69,20 @@ struct PoolArgs {
     /// Milliseconds to wait for a connection before answering 503.
     #[arg(long, env = "CATALOG_PG_CONNECT_TIMEOUT_MS", default_value_t = 2_000)]
     connect_timeout_ms: u64,
+    /// How the styles route queries PostgreSQL.
+    #[arg(long, env = "CATALOG_PG_STYLES_QUERY", value_enum, default_value = "read-model")]
+    styles_query: StylesQueryArg,
+}
+
+/// `--styles-query`: see `catalog_pg::StylesQuery`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StylesQueryArg {
+    /// One primary-key lookup in the `product_styles` read model.
+    ReadModel,
+    /// The `style_details` view: two statements.
+    Aggregated,
+    /// Styles, photos and SKUs as separate pipelined statements: four statements.
+    Pipelined,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +196,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 pg.pool_size = args.pool.pool_size;
                 pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
                 pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);
+                pg.styles_query = match args.pool.styles_query {
+                    StylesQueryArg::ReadModel => StylesQuery::ReadModel,
+                    StylesQueryArg::Aggregated => StylesQuery::Aggregated,
+                    StylesQueryArg::Pipelined => StylesQuery::Pipelined,
+                };
                 Arc::new(PgStore::connect(&pg).await?)
             }
         };

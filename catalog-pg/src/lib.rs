@@ -12,6 +12,7 @@ mod migrate;
 mod money;
 mod schema;
 mod store;
+mod styles_document;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -70,7 +70,16 @@ diesel::table! {
 
 diesel::joinable!(photos -> styles (style_id));
 diesel::joinable!(skus -> styles (style_id));
-diesel::allow_tables_to_appear_in_same_query!(products, features, styles, photos, skus, related, style_details);
+diesel::allow_tables_to_appear_in_same_query!(
+    products,
+    features,
+    styles,
+    photos,
+    skus,
+    related,
+    style_details,
+    product_styles
+);
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -88,5 +97,14 @@ diesel::table! {
         sku_ids -> Array<Integer>,
         sku_quantities -> Array<Integer>,
         sku_sizes -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    /// Read model: one row per product, its styles as one JSON document
+    /// (`json` in PostgreSQL, read as its text; see `styles_document`).
+    product_styles (product_id) {
+        product_id -> Integer,
+        styles -> Text,
     }
 }

@@ -15,7 +15,8 @@ use futures_util::future::{try_join, try_join4};
 
 use crate::error::{PgError, query_error};
 use crate::money::PgPrice;
-use crate::schema::{features, photos, products, related, skus, style_details, styles};
+use crate::schema::{features, photos, product_styles, products, related, skus, style_details, styles};
+use crate::styles_document;
 
 /// Connection settings of a [`PgStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +33,8 @@ pub struct PgConfig {
     pub styles_query: StylesQuery,
 }
 
-/// The two ways the styles route can ask PostgreSQL, kept so the benchmarks
-/// can compare them (`benches/benches/pg_store.rs`; at 1M products the
-/// aggregated form answered in 362 µs against 442 µs, so it is the default).
+/// The ways the styles route can ask PostgreSQL, kept so the benchmarks and
+/// the load-test harness can compare them (all give the same answers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StylesQuery {
     /// Four statements pipelined in one round trip (existence, styles, photos,
@@ -42,8 +42,12 @@ pub enum StylesQuery {
     Pipelined,
     /// Two statements pipelined (existence, and the `style_details` view, which
     /// aggregates photos and SKUs into arrays with `array_agg`).
-    #[default]
     Aggregated,
+    /// One primary-key lookup in the `product_styles` read model, which the
+    /// import builds with aggregate SQL: one row per product, its styles as a
+    /// JSON document.
+    #[default]
+    ReadModel,
 }
 
 impl PgConfig {
@@ -218,6 +222,7 @@ impl CatalogStore for PgStore {
         let results = match self.styles_query {
             StylesQuery::Pipelined => self.styles_pipelined(id).await?,
             StylesQuery::Aggregated => self.styles_aggregated(id).await?,
+            StylesQuery::ReadModel => self.styles_read_model(id).await?,
         };
         Ok(ProductStyles {
             product_id: id,
@@ -366,5 +371,19 @@ impl PgStore {
             })
             .collect();
         Ok(styles)
+    }
+
+    /// [`StylesQuery::ReadModel`]: one statement; no row means no such product.
+    async fn styles_read_model(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
+        let mut conn = self.conn().await?;
+        let document = product_styles::table
+            .find(id.get())
+            .select(product_styles::styles)
+            .first::<String>(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?
+            .ok_or(StoreError::ProductNotFound(id.get()))?;
+        styles_document::decode(&document)
     }
 }

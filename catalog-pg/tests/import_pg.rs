@@ -73,7 +73,7 @@ async fn postgres_and_memory_give_the_same_report_rejects_and_answers() {
 
     let ids = sample_ids();
     let mem_answers = answers(&mem, &ids).await;
-    for styles_query in [StylesQuery::Pipelined, StylesQuery::Aggregated] {
+    for styles_query in [StylesQuery::Pipelined, StylesQuery::Aggregated, StylesQuery::ReadModel] {
         let config = PgConfig {
             styles_query,
             ..PgConfig::new(db.url())
@@ -150,7 +150,7 @@ async fn migrations_are_idempotent_and_required() {
     let (first, second) = tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
         .await
         .unwrap();
-    assert_eq!(first.len(), 2);
+    assert_eq!(first.len(), 3);
     assert!(second.is_empty());
     let empty = store(&db).await;
     assert!(empty.products(Page::default()).await.unwrap().is_empty());
