@@ -7,7 +7,9 @@
 #   PRODUCTS=1000000  catalog size (generated with seed 1, 0.1% dirty, if missing)
 #   STORES="pg mem"   stores to measure (pg imports the catalog if it is not the one loaded)
 #   DURATION=10s CONNECTIONS=64 THREADS=2
-# Writes docs/bench/load/results.jsonl and docs/bench/load/README.md.
+#   RATE=5000 RATE_DURATION=20s   the constant-rate run (oha, latency corrected)
+# Installs wrk and nginx (Debian) and oha (crates.io) when missing.
+# Writes docs/bench/load/results.jsonl, README.md and the charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 products=${PRODUCTS:-1000000}
@@ -15,6 +17,8 @@ stores=${STORES:-pg mem}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
+rate=${RATE:-5000}
+rate_duration=${RATE_DURATION:-20s}
 data=.data/gen-$products
 out=docs/bench/load
 mkdir -p "$out" .data/nginx
@@ -22,6 +26,8 @@ mkdir -p "$out" .data/nginx
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
 done
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v oha >/dev/null || cargo install -q oha --version 1.16.0 --locked
 python3 -c "import matplotlib" 2>/dev/null || pip install -q matplotlib >/dev/null 2>&1 || echo "no matplotlib: the report will have no charts" >&2
 cargo build --release -q -p catalog-http
 bin=target/release/catalog-http
@@ -34,41 +40,70 @@ trap cleanup EXIT
 
 wait_for() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
-start_service() { # store cache_mb port
-  local args=(serve --store "$1" --cache-mb "$2" --listen "127.0.0.1:$3" --rejects /tmp/bench-rejects.csv)
-  [ "$1" = mem ] && args+=(--data "$data")
-  RUST_LOG=warn "$bin" "${args[@]}" >/tmp/bench-service-$3.log 2>&1 &
+start_service() { # store cache_mb port [extra serve flags...]
+  local store=$1 cache=$2 port=$3
+  shift 3
+  local args=(serve --store "$store" --cache-mb "$cache" --listen "127.0.0.1:$port" --rejects /tmp/bench-rejects.csv "$@")
+  [ "$store" = mem ] && args+=(--data "$data")
+  RUST_LOG=warn "$bin" "${args[@]}" >/tmp/bench-service-"$port".log 2>&1 &
   pids+=($!)
-  wait_for "http://127.0.0.1:$3/healthz"
+  wait_for "http://127.0.0.1:$port/healthz"
 }
 
-run() { # label url route hot
+stop_service() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
+
+ids_label() { [ "$1" -gt 0 ] && echo "hot $1" || echo random; }
+
+run() { # label url route hot: wrk at fixed concurrency
   local json
   json=$(ROUTE=$3 MAX_ID=$max_id HOT=$4 wrk -t"$threads" -c"$connections" -d"$duration" -s scripts/load/profile.lua "$2" | tail -1)
-  echo "{\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$([ "$4" -gt 0 ] && echo "hot $4" || echo "random")\",${json#\{}" | tee -a "$out/results.jsonl"
+  echo "{\"kind\":\"load\",\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$(ids_label "$4")\",${json#\{}" | tee -a "$out/results.jsonl"
+}
+
+run_at_rate() { # label url: oha at a constant rate on the mixed profile, latency corrected
+  python3 scripts/load/urls.py "$2" "$max_id" 200000 >.data/mixed-urls.txt
+  oha --no-tui --output-format json --latency-correction --disable-color -q "$rate" -c "$connections" \
+    -z "$rate_duration" --urls-from-file .data/mixed-urls.txt >.data/oha.json
+  python3 scripts/load/oha_row.py .data/oha.json "$1" "$rate" | tee -a "$out/results.jsonl"
+}
+
+memory() { # label pid: resident memory of the service after its runs
+  awk -v run="$1" '/^VmRSS/ {rss = $2} /^VmHWM/ {hwm = $2}
+    END {printf "{\"kind\":\"memory\",\"run\":\"%s\",\"rss_mb\":%.1f,\"peak_mb\":%.1f}\n", run, rss / 1024, hwm / 1024}' \
+    "/proc/$2/status" | tee -a "$out/results.jsonl"
 }
 
 if [[ " $stores " == *" pg "* ]]; then
   url=$(scripts/pg up)
+  "$bin" migrate --database-url "$url" >/dev/null
   loaded=$(psql "$url" -tAc "SELECT count(*) FROM catalog.products" 2>/dev/null || echo 0)
   [ "$loaded" = "$products" ] || "$bin" import --data "$data" --database-url "$url" --rejects /tmp/bench-rejects.csv >/dev/null
 fi
 
 : >"$out/results.jsonl"
+rm -f .data/nginx/styles.json # taken afresh from this catalog by the first service
 port=3310
 for store in $stores; do
   for cache in 0 64; do
     port=$((port + 1))
     start_service "$store" "$cache" "$port"
     base="http://127.0.0.1:$port"
-    if [ ! -f .data/nginx/styles.json ]; then
-      curl -s "$base/products/$((max_id / 2))/styles" >.data/nginx/styles.json
-    fi
+    [ -s .data/nginx/styles.json ] || curl -s "$base/products/$((max_id / 2))/styles" >.data/nginx/styles.json
     label="$store, cache $([ "$cache" = 0 ] && echo off || echo on)"
     for route in styles product related list mixed; do run "$label" "$base" "$route" 0; done
     for route in styles mixed; do run "$label" "$base" "$route" 1000; done
-    kill "${pids[-1]}"; unset 'pids[-1]'
+    [ "$cache" = 0 ] && run "$label" "$base" first 0
+    [ "$store" = pg ] && run_at_rate "$label" "$base"
+    memory "$label" "${pids[-1]}"
+    stop_service
   done
+  if [ "$store" = pg ]; then
+    # What the read model bought: the styles route through the aggregating view instead.
+    port=$((port + 1))
+    start_service pg 0 "$port" --styles-query aggregated
+    run "pg (styles view), cache off" "http://127.0.0.1:$port" styles 0
+    stop_service
+  fi
 done
 
 # The ceiling: nginx serving the styles answer as a static file, same load.

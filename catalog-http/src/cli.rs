@@ -61,7 +61,7 @@ struct DatabaseArgs {
 #[derive(Debug, Args)]
 struct PoolArgs {
     /// Most PostgreSQL connections the service opens.
-    #[arg(long, env = "CATALOG_PG_POOL_SIZE", default_value_t = 16)]
+    #[arg(long, env = "CATALOG_PG_POOL_SIZE", default_value_t = 8)]
     pool_size: usize,
     /// Milliseconds a query may run before it is cancelled with a 503.
     #[arg(long, env = "CATALOG_PG_STATEMENT_TIMEOUT_MS", default_value_t = 2_000)]

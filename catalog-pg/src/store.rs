@@ -51,11 +51,12 @@ pub enum StylesQuery {
 }
 
 impl PgConfig {
-    /// Defaults for `database_url`: 16 connections, 2 s statement and connect timeouts.
+    /// Defaults for `database_url`: 8 connections (on 2 cores, 8 and 16 served
+    /// alike and 4 less: docs/bench/load/tuning.md), 2 s statement and connect timeouts.
     pub fn new(database_url: impl Into<String>) -> PgConfig {
         PgConfig {
             database_url: database_url.into(),
-            pool_size: 16,
+            pool_size: 8,
             statement_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
             styles_query: StylesQuery::default(),

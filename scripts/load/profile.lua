@@ -1,5 +1,5 @@
 -- wrk request generator for the catalog. Environment:
---   ROUTE   styles | product | related | list | mixed
+--   ROUTE   styles | product | related | list | first | mixed  (list: a random deep page; first: page 1)
 --   MAX_ID  ids are drawn from 1..MAX_ID (the whole range: the cold, honest case)
 --   HOT     if > 0, ids are drawn from a fixed set of HOT ids (the sale-day case)
 -- The mixed profile is 10% list (random deep page), 30% product, 45% styles, 15% related.
@@ -42,6 +42,8 @@ function request()
     if r <= 10 then kind = "list" elseif r <= 40 then kind = "product" elseif r <= 85 then kind = "styles" else kind = "related" end
   elseif route == "static" then
     return wrk.format("GET", "/styles.json")
+  elseif route == "first" then
+    return wrk.format("GET", "/products?page=1&count=5")
   end
   return wrk.format("GET", path(kind))
 end

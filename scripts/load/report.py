@@ -1,7 +1,8 @@
 """Turns the harness's results.jsonl into a Markdown report with SVG charts.
 
 Usage: python3 scripts/load/report.py RESULTS.jsonl PRODUCTS DURATION CONNECTIONS > README.md
-Charts are written beside RESULTS.jsonl.
+Charts are written beside RESULTS.jsonl. Row kinds: `load` (wrk at fixed
+concurrency), `rate` (oha at a constant rate) and `memory` (the service's RSS).
 """
 import json
 import os
@@ -11,14 +12,58 @@ import sys
 
 results_path, products, duration, connections = sys.argv[1:5]
 rows = [json.loads(line) for line in open(results_path) if line.strip()]
-ceiling = next(r for r in rows if r["route"] == "static")
+for row in rows:
+    row.setdefault("kind", "load")
+loads = [r for r in rows if r["kind"] == "load"]
+rates = [r for r in rows if r["kind"] == "rate"]
+memories = [r for r in rows if r["kind"] == "memory"]
+ceiling = next(r for r in loads if r["route"] == "static")
 out_dir = os.path.dirname(results_path)
 
 
 def cores_and_memory():
-    cores = os.cpu_count()
     mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split("\n")[1].split()[1]
-    return f"{cores} cores, {mem} GiB"
+    return f"{os.cpu_count()} cores, {mem} GiB"
+
+
+def find(run, route, ids="random"):
+    return next((r for r in loads if r["run"] == run and r["route"] == route and r["ids"] == ids), None)
+
+
+def share(row):
+    return 100 * row["rps"] / ceiling["rps"]
+
+
+def targets():
+    """(target, measured, met) for each target of the performance issue that this run measured."""
+    out = []
+    for run in ("mem, cache off", "mem, cache on", "pg, cache on"):
+        for ids in ("random", "hot 1000"):
+            r = find(run, "styles", ids)
+            if r and (run.startswith("mem") or ids != "random"):
+                warm = "" if run == "mem, cache off" else " (cache warm)" if ids != "random" else ""
+                if run != "mem, cache off" and not warm:
+                    continue
+                out.append((f"{run}{warm}, styles, {ids} ids: ≥ 60% of the nginx ceiling",
+                            f"{share(r):.0f}% ({r['rps']:,.0f}/s)", share(r) >= 60))
+    for route in ("styles", "mixed", "list"):
+        r = find("pg, cache off", route)
+        if r:
+            out.append((f"pg, cache off, {route}, random ids: ≥ 10,000/s, p99 ≤ 20 ms",
+                        f"{r['rps']:,.0f}/s, p99 {r['p99_ms']:.1f} ms", r["rps"] >= 10_000 and r["p99_ms"] <= 20))
+    deep, first = find("pg, cache off", "list"), find("pg, cache off", "first")
+    if deep and first:
+        out.append(("pg, cache off: a random deep page as fast as the first (within 10%)",
+                    f"deep {deep['rps']:,.0f}/s, first {first['rps']:,.0f}/s", deep["rps"] >= 0.9 * first["rps"]))
+    for r in rates:
+        if r["run"] == "pg, cache on":
+            out.append((f"pg, cache on, mixed at a constant {r['rate']:,}/s: p99 ≤ 5 ms",
+                        f"p99 {r['p99_ms']:.2f} ms at {r['rps']:,.0f}/s", r["p99_ms"] <= 5))
+    for m in memories:
+        if m["run"] == "pg, cache on":
+            out.append(("pg, default cache (64 MB): service RSS ≤ 300 MB",
+                        f"{m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)", m["peak_mb"] <= 300))
+    return out
 
 
 print("# Load tests: the catalog service against nginx serving a static file")
@@ -30,15 +75,42 @@ print(f"Load: wrk, {connections} connections, 2 threads, {duration} per row; ids
 print(f"Reference measured in the same run: nginx serving the styles answer as a static file "
       f"({ceiling['run'].split()[-2]} bytes) at {ceiling['rps']:,.0f} requests/s: the ceiling of this machine.")
 print()
-print("The `non-2xx` column counts 404s for ids that fall in the gaps left by rejected rows "
-      "(0.1% of the range): correct answers, not failures.")
+print("## Targets")
+print()
+print("| target | measured | met |")
+print("|---|---|---|")
+for target, measured, met in targets():
+    print(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
+print()
+print("## Fixed concurrency (wrk)")
+print()
+print("`list` is a random deep page (`count=5`), `first` the first page. The `non-2xx` column counts 404s "
+      "for ids that fall in the gaps left by rejected rows (0.1% of the range): correct answers, not failures.")
 print()
 print("| run | route | ids | requests/s | of nginx | p50 ms | p90 ms | p99 ms | max ms | socket errors | non-2xx |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for r in rows:
-    share = 100 * r["rps"] / ceiling["rps"]
-    print(f"| {r['run']} | {r['route']} | {r['ids']} | {r['rps']:,.0f} | {share:.0f}% | {r['p50_ms']:.2f} | "
+for r in loads:
+    print(f"| {r['run']} | {r['route']} | {r['ids']} | {r['rps']:,.0f} | {share(r):.0f}% | {r['p50_ms']:.2f} | "
           f"{r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['socket_errors']} | {r['non_2xx']} |")
+if rates:
+    print()
+    print("## Constant rate (oha, latency corrected: no coordinated omission)")
+    print()
+    print("Mixed profile (10% list, 30% product, 45% styles, 15% related), random ids.")
+    print()
+    print("| run | asked/s | served/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rates:
+        print(f"| {r['run']} | {r['rate']:,} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | "
+              f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} | {r['non_2xx']} |")
+if memories:
+    print()
+    print("## Service memory after its runs")
+    print()
+    print("| run | RSS MB | peak RSS MB |")
+    print("|---|---:|---:|")
+    for m in memories:
+        print(f"| {m['run']} | {m['rss_mb']:.0f} | {m['peak_mb']:.0f} |")
 
 try:
     import matplotlib
@@ -48,7 +120,7 @@ except ImportError:
     print("\n(matplotlib is missing: no charts)")
     sys.exit(0)
 
-runs = [r for r in rows if r["route"] != "static" and r["ids"] == "random"]
+runs = [r for r in loads if r["route"] != "static" and r["ids"] == "random"]
 labels = [f"{r['run']}\n{r['route']}" for r in runs]
 fig, ax = plt.subplots(figsize=(14, 5))
 ax.bar(range(len(runs)), [r["rps"] for r in runs], color="#4477aa")
