@@ -1,5 +1,6 @@
 -- wrk request generator for the catalog. Environment:
---   ROUTE   styles | product | related | list | first | mixed  (list: a random deep page; first: page 1)
+--   ROUTE   styles | product | related | list | first | deep | mixed
+--           (list: a random deep page; first: page 1; deep: the same page near the end every time)
 --   MAX_ID  ids are drawn from 1..MAX_ID (the whole range: the cold, honest case)
 --   HOT     if > 0, ids are drawn from a fixed set of HOT ids (the sale-day case)
 -- The mixed profile is 10% list (random deep page), 30% product, 45% styles, 15% related.
@@ -44,6 +45,8 @@ function request()
     return wrk.format("GET", "/styles.json")
   elseif route == "first" then
     return wrk.format("GET", "/products?page=1&count=5")
+  elseif route == "deep" then
+    return wrk.format("GET", "/products?page=" .. math.floor(max_id / 5) - 1 .. "&count=5")
   end
   return wrk.format("GET", path(kind))
 end

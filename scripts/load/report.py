@@ -17,7 +17,14 @@ for row in rows:
 loads = [r for r in rows if r["kind"] == "load"]
 rates = [r for r in rows if r["kind"] == "rate"]
 memories = [r for r in rows if r["kind"] == "memory"]
-ceiling = next(r for r in loads if r["route"] == "static")
+ceilings = [r for r in loads if r["route"] == "static"]
+ceiling_rps = sorted(r["rps"] for r in ceilings)[len(ceilings) // 2]  # the median
+static_bytes = ceilings[0]["run"].split()[2]
+# Each row is compared with the ceiling measured last before it (the same block).
+current = ceilings[0]["rps"]
+for row in loads:
+    current = row["rps"] if row["route"] == "static" else current
+    row["ceiling_rps"] = current
 out_dir = os.path.dirname(results_path)
 
 
@@ -31,29 +38,27 @@ def find(run, route, ids="random"):
 
 
 def share(row):
-    return 100 * row["rps"] / ceiling["rps"]
+    return 100 * row["rps"] / row["ceiling_rps"]
 
 
 def targets():
     """(target, measured, met) for each target of the performance issue that this run measured."""
     out = []
-    for run in ("mem, cache off", "mem, cache on", "pg, cache on"):
-        for ids in ("random", "hot 1000"):
-            r = find(run, "styles", ids)
-            if r and (run.startswith("mem") or ids != "random"):
-                warm = "" if run == "mem, cache off" else " (cache warm)" if ids != "random" else ""
-                if run != "mem, cache off" and not warm:
-                    continue
-                out.append((f"{run}{warm}, styles, {ids} ids: ≥ 60% of the nginx ceiling",
-                            f"{share(r):.0f}% ({r['rps']:,.0f}/s)", share(r) >= 60))
+    for run, ids, what in (("mem, cache off", "random", "in-memory store"),
+                           ("mem, cache on", "hot 1000", "in-memory store, cache warm"),
+                           ("pg, cache on", "hot 1000", "PostgreSQL store, cache warm")):
+        r = find(run, "styles", ids)
+        if r:
+            out.append((f"{what}: styles ({ids} ids) ≥ 60% of the nginx ceiling",
+                        f"{share(r):.0f}% ({r['rps']:,.0f}/s)", share(r) >= 60))
     for route in ("styles", "mixed", "list"):
         r = find("pg, cache off", route)
         if r:
             out.append((f"pg, cache off, {route}, random ids: ≥ 10,000/s, p99 ≤ 20 ms",
                         f"{r['rps']:,.0f}/s, p99 {r['p99_ms']:.1f} ms", r["rps"] >= 10_000 and r["p99_ms"] <= 20))
-    deep, first = find("pg, cache off", "list"), find("pg, cache off", "first")
+    deep, first = find("pg, cache off", "deep"), find("pg, cache off", "first")
     if deep and first:
-        out.append(("pg, cache off: a random deep page as fast as the first (within 10%)",
+        out.append(("pg, cache off: the page near the end as fast as the first (within 10%)",
                     f"deep {deep['rps']:,.0f}/s, first {first['rps']:,.0f}/s", deep["rps"] >= 0.9 * first["rps"]))
     for r in rates:
         if r["run"] == "pg, cache on":
@@ -73,7 +78,9 @@ print(f"Machine: {cores_and_memory()}, shared by the service, its database and t
 print(f"Load: wrk, {connections} connections, 2 threads, {duration} per row; ids drawn at random over the whole "
       "range, or from a fixed hot set of 1,000 ids. Command: `scripts/bench-load.sh`.")
 print(f"Reference measured in the same run: nginx serving the styles answer as a static file "
-      f"({ceiling['run'].split()[-2]} bytes) at {ceiling['rps']:,.0f} requests/s: the ceiling of this machine.")
+      f"({static_bytes} bytes), the ceiling of this machine, measured before each service's runs: "
+      f"{', '.join(format(r['rps'], ',.0f') for r in ceilings)} requests/s (median {ceiling_rps:,.0f}). "
+      "Each row's share is of the ceiling measured just before it.")
 print()
 print("## Targets")
 print()
@@ -84,7 +91,7 @@ for target, measured, met in targets():
 print()
 print("## Fixed concurrency (wrk)")
 print()
-print("`list` is a random deep page (`count=5`), `first` the first page. The `non-2xx` column counts 404s "
+print("`list` is a random deep page (`count=5`), `first` the first page, `deep` one fixed page near the end. The `non-2xx` column counts 404s "
       "for ids that fall in the gaps left by rejected rows (0.1% of the range): correct answers, not failures.")
 print()
 print("| run | route | ids | requests/s | of nginx | p50 ms | p90 ms | p99 ms | max ms | socket errors | non-2xx |")
@@ -124,7 +131,7 @@ runs = [r for r in loads if r["route"] != "static" and r["ids"] == "random"]
 labels = [f"{r['run']}\n{r['route']}" for r in runs]
 fig, ax = plt.subplots(figsize=(14, 5))
 ax.bar(range(len(runs)), [r["rps"] for r in runs], color="#4477aa")
-ax.axhline(ceiling["rps"], color="#cc3311", linestyle="--", label=f"nginx static ceiling ({ceiling['rps']:,.0f}/s)")
+ax.axhline(ceiling_rps, color="#cc3311", linestyle="--", label=f"nginx static ceiling, median ({ceiling_rps:,.0f}/s)")
 ax.set_xticks(range(len(runs)), labels, rotation=60, ha="right", fontsize=7)
 ax.set_ylabel("requests/s")
 ax.set_title(f"Requests/s, random ids, {connections} connections, {int(products):,} products")
