@@ -24,4 +24,11 @@ pub trait CatalogStore: Send + Sync {
     /// Ids of existing related products in ascending related-row order,
     /// without duplicates and without the product itself.
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
+
+    /// Whether the store can answer queries now, for readiness probes:
+    /// `Err(StoreError::Unavailable)` when its backend cannot be reached. The
+    /// default, for stores that live in the process, is always ready.
+    async fn ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

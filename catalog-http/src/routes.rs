@@ -54,9 +54,38 @@ pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
     warp::path!("healthz")
         .and(warp::method())
         .map(|method: Method| {
-            allowed(&method).unwrap_or_else(|| json_bytes(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
+            allowed(&method).unwrap_or_else(|| uncacheable(json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])))
         })
         .boxed()
+}
+
+/// `GET /readyz`: the store can answer now (200), or not (503), so a load
+/// balancer sends traffic only to instances whose database is reachable.
+pub fn readyz(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
+    warp::path!("readyz")
+        .and(warp::method())
+        .then(move |method: Method| {
+            let store = Arc::clone(&store);
+            async move {
+                if let Some(response) = allowed(&method) {
+                    return response;
+                }
+                let response = match store.ready().await {
+                    Ok(()) => json_bytes(StatusCode::OK, &br#"{"status":"ready"}"#[..]),
+                    Err(err) => store_error(&err),
+                };
+                uncacheable(response)
+            }
+        })
+        .boxed()
+}
+
+/// Marks a health answer as never to be stored by a cache.
+fn uncacheable(mut response: JsonResponse) -> JsonResponse {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `None` when `method` may proceed; otherwise the response to give instead.

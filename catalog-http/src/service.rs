@@ -15,7 +15,7 @@ use warp::{Filter, Reply};
 
 use crate::cache::ResponseCache;
 use crate::reply::{JsonResponse, json_error};
-use crate::routes::{healthz, routes_with_cache};
+use crate::routes::{healthz, readyz, routes_with_cache};
 
 /// Settings of the HTTP layer that do not depend on the store.
 #[derive(Debug, Clone)]
@@ -49,8 +49,9 @@ const CORS_HEADERS: [&str; 6] = [
     "if-modified-since",
 ];
 
-/// The complete service over `store`: the four routes, `GET /healthz`, CORS,
-/// and a JSON error for every request no route answers (404, 405, 403).
+/// The complete service over `store`: the four routes, `GET /healthz` (the
+/// process is up), `GET /readyz` (the store is reachable), CORS, and a JSON
+/// error for every request no route answers (404, 405, 403).
 pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
     let mut cors = warp::cors()
         .allow_methods([Method::GET, Method::HEAD])
@@ -70,8 +71,10 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
             "request"
         );
     });
-    routes_with_cache(store, config.cache.clone())
+    routes_with_cache(Arc::clone(&store), config.cache.clone())
         .or(healthz())
+        .unify()
+        .or(readyz(store))
         .unify()
         .recover(rejection_to_json)
         .unify()

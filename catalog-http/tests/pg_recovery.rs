@@ -1,6 +1,7 @@
 //! The service on PostgreSQL survives the database going away: while it is
-//! down every request is a fast 503 with a JSON error, and once it is back the
-//! service answers 200 again without a restart.
+//! down every request is a fast 503 with a JSON error and `/readyz` says so
+//! (while `/healthz` stays 200), and once it is back the service answers 200
+//! again without a restart.
 //!
 //! This test starts and stops its own private cluster (through `scripts/pg`
 //! with another port and data directory), so it never disturbs the shared one.
@@ -50,7 +51,11 @@ impl Drop for Cluster {
 }
 
 async fn status(base_url: &str) -> (u16, String) {
-    let response = reqwest::get(format!("{base_url}/products/1/styles"))
+    status_of(base_url, "/products/1/styles").await
+}
+
+async fn status_of(base_url: &str, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{base_url}{path}"))
         .await
         .expect("the service answers");
     (response.status().as_u16(), response.text().await.unwrap_or_default())
@@ -86,8 +91,11 @@ async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service(
     let store: Arc<dyn CatalogStore> = Arc::new(PgStore::connect(&config).await.expect("connect"));
     let running = common::spawn(store).await;
     assert_eq!(status(&running.base_url).await.0, 200);
+    assert_eq!(status_of(&running.base_url, "/readyz").await.0, 200);
 
     cluster.script("down");
+    assert_eq!(status_of(&running.base_url, "/readyz").await.0, 503);
+    assert_eq!(status_of(&running.base_url, "/healthz").await.0, 200);
     for _ in 0..5 {
         let (code, body) = tokio::time::timeout(Duration::from_secs(10), status(&running.base_url))
             .await
@@ -103,6 +111,7 @@ async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service(
         let (code, body) = status(&running.base_url).await;
         if code == 200 {
             assert!(body.starts_with(r#"{"product_id":"1","results":["#), "{body}");
+            assert_eq!(status_of(&running.base_url, "/readyz").await.0, 200);
             break;
         }
         assert_eq!(code, 503, "{body}");

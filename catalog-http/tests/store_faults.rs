@@ -16,6 +16,7 @@ mock! {
         async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError>;
         async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
         async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
+        async fn ready(&self) -> Result<(), StoreError>;
     }
 }
 
@@ -121,4 +122,35 @@ async fn cors_origins_can_be_restricted() {
     assert_eq!(refused.status(), 403);
     let body: Value = serde_json::from_slice(refused.body()).expect("JSON");
     assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn readyz_asks_the_store_and_healthz_never_does() {
+    let mut down = MockStore::new();
+    down.expect_ready()
+        .times(1)
+        .returning(|| Err(StoreError::Unavailable("connection refused".into())));
+    let filter = service(Arc::new(down), &ServiceConfig::default());
+    let not_ready = warp::test::request().path("/readyz").reply(&filter).await;
+    assert_eq!(not_ready.status(), 503);
+    assert_eq!(not_ready.headers()["cache-control"], "no-store");
+    let body: Value = serde_json::from_slice(not_ready.body()).expect("JSON");
+    assert_eq!(body["error"], "the catalog is temporarily unavailable; retry shortly");
+    // A mock with no expectations panics if healthz touches the store.
+    let healthy = warp::test::request()
+        .path("/healthz")
+        .reply(&service(Arc::new(MockStore::new()), &ServiceConfig::default()))
+        .await;
+    assert_eq!(
+        (healthy.status().as_u16(), healthy.body().as_ref()),
+        (200, br#"{"status":"ok"}"#.as_ref())
+    );
+    assert_eq!(healthy.headers()["cache-control"], "no-store");
+
+    let mut up = MockStore::new();
+    up.expect_ready().times(1).returning(|| Ok(()));
+    let (status, body) = get(up, "/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+    let (status, _) = get(MockStore::new(), "/readyz/extra").await;
+    assert_eq!(status, 404);
 }

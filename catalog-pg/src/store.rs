@@ -251,6 +251,16 @@ impl CatalogStore for PgStore {
         targets.retain(|target| seen.insert(*target));
         Ok(targets)
     }
+
+    /// A pooled connection that answers a trivial statement.
+    async fn ready(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+            .get_result::<i32>(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(())
+    }
 }
 
 #[derive(Queryable, Selectable)]
