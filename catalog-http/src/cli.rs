@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use catalog_core::CatalogStore;
-use catalog_http::{CacheConfig, ResponseCache, ServiceConfig};
+use catalog_http::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig};
 use catalog_pg::{PgConfig, PgStore, StylesQuery};
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -117,6 +117,15 @@ struct ServeArgs {
     /// Seconds an answer may be served from the cache.
     #[arg(long, env = "CATALOG_CACHE_TTL_SECS", default_value_t = 60)]
     cache_ttl_secs: u64,
+    /// `Cache-Control: max-age` of successful answers, in seconds.
+    #[arg(long, env = "CATALOG_MAX_AGE_SECS", default_value_t = 60)]
+    max_age_secs: u64,
+    /// `Cache-Control: stale-while-revalidate` of successful answers, in seconds.
+    #[arg(long, env = "CATALOG_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
+    stale_while_revalidate_secs: u64,
+    /// `Cache-Control: stale-if-error` of successful answers, in seconds.
+    #[arg(long, env = "CATALOG_STALE_IF_ERROR_SECS", default_value_t = 600)]
+    stale_if_error_secs: u64,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -184,6 +193,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins,
         cors_max_age: Duration::from_secs(args.cors_max_age),
         cache,
+        http_cache: CachePolicy {
+            max_age: Duration::from_secs(args.max_age_secs),
+            stale_while_revalidate: Duration::from_secs(args.stale_while_revalidate_secs),
+            stale_if_error: Duration::from_secs(args.stale_if_error_secs),
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

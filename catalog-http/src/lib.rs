@@ -3,7 +3,8 @@
 //! - [`routes`] is the filter of the four contract routes over any
 //!   `Arc<dyn CatalogStore>`: mount it in another warp service, under a prefix
 //!   if you like, beside your own routes.
-//! - [`service`] adds `GET /healthz`, `GET /readyz`, CORS and JSON errors for unmatched
+//! - [`service`] adds `GET /healthz`, `GET /readyz`, HTTP caching (`ETag`,
+//!   304s, `Cache-Control`), CORS and JSON errors for unmatched
 //!   requests: the whole catalog service, as the `catalog-http` binary runs it.
 //! - [`serve`] runs a filter on a listener with graceful shutdown.
 //!
@@ -27,11 +28,13 @@
 //! ```
 
 mod cache;
+mod http_cache;
 mod reply;
 mod routes;
 mod service;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, ResponseCache};
+pub use http_cache::CachePolicy;
 pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
 pub use routes::{healthz, readyz, routes, routes_with_cache};
 pub use service::{ServiceConfig, serve, service};

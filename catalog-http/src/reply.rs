@@ -24,14 +24,19 @@ pub fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> JsonResponse {
     response
 }
 
-/// The contract's error form: `{"error": "<message>"}` with `status`.
+/// The contract's error form: `{"error": "<message>"}` with `status`, marked
+/// never to be stored by a cache.
 pub fn json_error(status: StatusCode, message: &str) -> JsonResponse {
     #[derive(Serialize)]
     struct ErrorBody<'a> {
         error: &'a str,
     }
     let body = serde_json::to_vec(&ErrorBody { error: message }).unwrap_or_default();
-    json_bytes(status, body)
+    let mut response = json_bytes(status, body);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// A 405 naming the allowed methods.

@@ -14,6 +14,7 @@ use warp::reject::{MethodNotAllowed, Rejection};
 use warp::{Filter, Reply};
 
 use crate::cache::ResponseCache;
+use crate::http_cache::CachePolicy;
 use crate::reply::{JsonResponse, json_error};
 use crate::routes::{healthz, readyz, routes_with_cache};
 
@@ -27,6 +28,8 @@ pub struct ServiceConfig {
     /// Answers cache in front of the store; `None` asks the store every time.
     /// Keep a clone of the handle to invalidate entries when data changes.
     pub cache: Option<ResponseCache>,
+    /// `Cache-Control` of successful answers, for browsers, CDNs and proxies.
+    pub http_cache: CachePolicy,
 }
 
 impl Default for ServiceConfig {
@@ -35,6 +38,7 @@ impl Default for ServiceConfig {
             cors_origins: Vec::new(),
             cors_max_age: Duration::from_secs(600),
             cache: None,
+            http_cache: CachePolicy::default(),
         }
     }
 }
@@ -50,7 +54,8 @@ const CORS_HEADERS: [&str; 6] = [
 ];
 
 /// The complete service over `store`: the four routes, `GET /healthz` (the
-/// process is up), `GET /readyz` (the store is reachable), CORS, and a JSON
+/// process is up), `GET /readyz` (the store is reachable), HTTP caching
+/// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), CORS, and a JSON
 /// error for every request no route answers (404, 405, 403).
 pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
     let mut cors = warp::cors()
@@ -71,13 +76,17 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
             "request"
         );
     });
-    routes_with_cache(Arc::clone(&store), config.cache.clone())
+    let http_cache = config.http_cache;
+    let answers = routes_with_cache(Arc::clone(&store), config.cache.clone())
         .or(healthz())
         .unify()
         .or(readyz(store))
         .unify()
         .recover(rejection_to_json)
-        .unify()
+        .unify();
+    warp::header::optional::<String>("if-none-match")
+        .and(answers)
+        .map(move |if_none_match: Option<String>, response| http_cache.apply(if_none_match.as_deref(), response))
         .with(cors)
         .map(Reply::into_response)
         .recover(|rejection| async { rejection_to_json(rejection).await.map(Reply::into_response) })
