@@ -1,12 +1,14 @@
 //! HTTP caching of answers by browsers, CDNs and proxies: a strong `ETag` on
-//! every 200, `If-None-Match` answered with 304, and `Cache-Control` from a
-//! [`CachePolicy`]. (Errors carry `Cache-Control: no-store` from `reply`.)
+//! every 200, `If-None-Match` answered with 304, `Cache-Control` from a
+//! [`CachePolicy`], and brotli or gzip as `Accept-Encoding` asks, with
+//! `Vary: Accept-Encoding`. (Errors carry `Cache-Control: no-store` from `reply`.)
 
 use std::time::Duration;
 
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+use crate::compression::{self, Coding};
 use crate::reply::JsonResponse;
 
 /// How long shared caches and browsers may keep successful answers.
@@ -47,27 +49,59 @@ impl CachePolicy {
     }
 
     /// Adds the caching headers to `response`, the answer to a request that
-    /// sent `if_none_match`: a 200 gets its `ETag` and `Cache-Control`, and
-    /// becomes a bodiless 304 when the client already holds that version.
-    /// Other answers, and 200s that set their own `Cache-Control` (the health
-    /// checks), are left as they are.
-    pub(crate) fn apply(&self, if_none_match: Option<&str>, mut response: JsonResponse) -> JsonResponse {
+    /// sent `if_none_match` and `accept_encoding`: a 200 gets its `ETag`,
+    /// `Cache-Control` and `Vary`, is compressed when the client accepts
+    /// brotli or gzip and the body is large enough, and becomes a bodiless 304
+    /// when the client already holds that version. Other answers, and 200s
+    /// that set their own `Cache-Control` (the health checks), are left as they are.
+    pub(crate) fn apply(
+        &self,
+        if_none_match: Option<&str>,
+        accept_encoding: Option<&str>,
+        mut response: JsonResponse,
+    ) -> JsonResponse {
         if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL) {
             return response;
         }
-        let tag = etag(response.body());
+        let identity_tag = etag(response.body());
+        let coding = accept_encoding
+            .filter(|_| response.body().len() >= compression::MIN_COMPRESSED_LEN)
+            .and_then(compression::negotiate);
+        let tag = coding.map_or_else(|| identity_tag.clone(), |coding| coded_tag(&identity_tag, coding));
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, self.cache_control());
-        if let Ok(value) = HeaderValue::from_str(&tag) {
-            headers.insert(header::ETAG, value);
-        }
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if if_none_match.is_some_and(|condition| matches_any(condition, &tag)) {
+            set_etag(&mut response, &tag);
             *response.status_mut() = StatusCode::NOT_MODIFIED;
             *response.body_mut() = Bytes::new();
             response.headers_mut().remove(header::CONTENT_TYPE);
+            return response;
+        }
+        match coding.and_then(|coding| Some((coding, coding.compress(response.body())?))) {
+            Some((coding, compressed)) => {
+                set_etag(&mut response, &tag);
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+                *response.body_mut() = Bytes::from(compressed);
+            }
+            None => set_etag(&mut response, &identity_tag),
         }
         response
     }
+}
+
+fn set_etag(response: &mut JsonResponse, tag: &str) {
+    if let Ok(value) = HeaderValue::from_str(tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+}
+
+/// The tag of the `coding` form of the body tagged `identity_tag`: each
+/// representation has its own strong tag, as RFC 9110 §8.8.3 requires.
+fn coded_tag(identity_tag: &str, coding: Coding) -> String {
+    format!("{}-{}\"", identity_tag.trim_end_matches('"'), coding.token())
 }
 
 /// The strong entity tag of `body`: its 128-bit XXH3 hash, quoted. It depends
@@ -107,6 +141,17 @@ mod tests {
         assert!(!matches_any("\"other\"", &tag));
         assert!(!matches_any("", &tag));
         assert!(!matches_any(tag.trim_matches('"'), &tag));
+    }
+
+    #[test]
+    fn coded_tags_differ_by_coding_and_stay_quoted() {
+        let tag = etag(b"x");
+        let br = coded_tag(&tag, Coding::Brotli);
+        assert!(
+            br.starts_with(tag.trim_end_matches('"')) && br.ends_with("-br\""),
+            "{br}"
+        );
+        assert_ne!(br, coded_tag(&tag, Coding::Gzip));
     }
 
     #[test]

@@ -28,6 +28,7 @@
 //! ```
 
 mod cache;
+mod compression;
 mod http_cache;
 mod reply;
 mod routes;

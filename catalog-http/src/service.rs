@@ -55,7 +55,8 @@ const CORS_HEADERS: [&str; 6] = [
 
 /// The complete service over `store`: the four routes, `GET /healthz` (the
 /// process is up), `GET /readyz` (the store is reachable), HTTP caching
-/// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), CORS, and a JSON
+/// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), brotli and gzip
+/// as `Accept-Encoding` asks, CORS, and a JSON
 /// error for every request no route answers (404, 405, 403).
 pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
     let mut cors = warp::cors()
@@ -85,8 +86,13 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .recover(rejection_to_json)
         .unify();
     warp::header::optional::<String>("if-none-match")
+        .and(warp::header::optional::<String>("accept-encoding"))
         .and(answers)
-        .map(move |if_none_match: Option<String>, response| http_cache.apply(if_none_match.as_deref(), response))
+        .map(
+            move |if_none_match: Option<String>, accept_encoding: Option<String>, response| {
+                http_cache.apply(if_none_match.as_deref(), accept_encoding.as_deref(), response)
+            },
+        )
         .with(cors)
         .map(Reply::into_response)
         .recover(|rejection| async { rejection_to_json(rejection).await.map(Reply::into_response) })

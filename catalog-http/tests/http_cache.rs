@@ -1,7 +1,9 @@
 //! HTTP caching: strong `ETag`s that depend only on the data, 304 answers to
-//! `If-None-Match`, `Cache-Control` from the configured policy on 200s, and
-//! `no-store` on errors and health answers.
+//! `If-None-Match`, `Cache-Control` from the configured policy on 200s,
+//! `no-store` on errors and health answers, and brotli or gzip as
+//! `Accept-Encoding` asks.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,11 +41,35 @@ async fn request(
     path: &str,
     if_none_match: Option<&str>,
 ) -> Response<Bytes> {
+    request_encoded(app, path, if_none_match, None).await
+}
+
+async fn request_encoded(
+    app: &BoxedFilter<(warp::reply::Response,)>,
+    path: &str,
+    if_none_match: Option<&str>,
+    accept_encoding: Option<&str>,
+) -> Response<Bytes> {
     let mut request = warp::test::request().path(path);
     if let Some(tag) = if_none_match {
         request = request.header("if-none-match", tag);
     }
+    if let Some(codings) = accept_encoding {
+        request = request.header("accept-encoding", codings);
+    }
     request.reply(app).await
+}
+
+/// `body` decoded from `coding`.
+fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match coding {
+        "br" => brotli::Decompressor::new(body, 4096).read_to_end(&mut out),
+        "gzip" => flate2::read::GzDecoder::new(body).read_to_end(&mut out),
+        other => panic!("unexpected coding {other}"),
+    }
+    .expect("a valid compressed body");
+    out
 }
 
 fn header<'a>(response: &'a Response<Bytes>, name: &str) -> Option<&'a str> {
@@ -138,4 +164,67 @@ async fn errors_and_health_answers_are_never_stored_and_have_no_etag() {
         .await;
     assert_eq!(refused.status(), 405);
     assert_eq!(header(&refused, "cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn large_answers_are_compressed_as_the_client_asks_with_their_own_tags() {
+    let app = app(CachePolicy::default());
+    let mut path = String::new();
+    let mut plain = request(&app, "/products/1/styles", None).await;
+    for id in 1..=40 {
+        let candidate = format!("/products/{id}/styles");
+        let answer = request(&app, &candidate, None).await;
+        if answer.body().len() > plain.body().len() || path.is_empty() {
+            (path, plain) = (candidate, answer);
+        }
+    }
+    let path = path.as_str();
+    assert!(plain.body().len() >= 1024, "a styles answer large enough to compress");
+    assert_eq!(header(&plain, "content-encoding"), None);
+    assert_eq!(header(&plain, "vary"), Some("accept-encoding"));
+    let plain_tag = header(&plain, "etag").expect("an ETag").to_owned();
+
+    for (accept, coding) in [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0.1, gzip", "gzip"),
+    ] {
+        let encoded = request_encoded(&app, path, None, Some(accept)).await;
+        assert_eq!(encoded.status(), 200, "{accept}");
+        assert_eq!(header(&encoded, "content-encoding"), Some(coding), "{accept}");
+        assert_eq!(header(&encoded, "vary"), Some("accept-encoding"));
+        assert!(encoded.body().len() < plain.body().len() / 2, "{accept}");
+        assert_eq!(decode(coding, encoded.body()), plain.body().as_ref(), "{accept}");
+        let tag = header(&encoded, "etag").expect("an ETag").to_owned();
+        assert_ne!(tag, plain_tag, "each representation has its own tag");
+
+        let revalidated = request_encoded(&app, path, Some(&tag), Some(accept)).await;
+        assert_eq!(revalidated.status(), 304, "{accept}");
+        assert!(revalidated.body().is_empty());
+    }
+    // The identity tag does not validate a compressed representation.
+    let other = request_encoded(&app, path, Some(&plain_tag), Some("br")).await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn small_answers_and_unacceptable_codings_are_sent_as_they_are() {
+    let app = app(CachePolicy::default());
+    for (path, accept) in [
+        ("/products/5/related", "br, gzip"),
+        ("/products/5/styles", "identity, deflate"),
+    ] {
+        let response = request_encoded(&app, path, None, Some(accept)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "content-encoding"), None, "{path}");
+        assert_eq!(header(&response, "vary"), Some("accept-encoding"), "{path}");
+        let plain = request(&app, path, None).await;
+        assert_eq!(response.body(), plain.body());
+        assert_eq!(header(&response, "etag"), header(&plain, "etag"));
+    }
+    let error = request_encoded(&app, "/products/0", None, Some("br")).await;
+    assert_eq!(
+        (error.status().as_u16(), header(&error, "content-encoding")),
+        (400, None)
+    );
 }
