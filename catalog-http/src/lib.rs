@@ -3,7 +3,7 @@
 //! - [`routes`] is the filter of the four contract routes over any
 //!   `Arc<dyn CatalogStore>`: mount it in another warp service, under a prefix
 //!   if you like, beside your own routes.
-//! - [`service`] adds `GET /healthz`, `GET /readyz`, HTTP caching (`ETag`,
+//! - [`service`] adds `GET /healthz`, `GET /readyz`, `GET /metrics`, HTTP caching (`ETag`,
 //!   304s, `Cache-Control`), CORS and JSON errors for unmatched
 //!   requests: the whole catalog service, as the `catalog-http` binary runs it.
 //! - [`serve`] runs a filter on a listener with graceful shutdown.
@@ -30,6 +30,7 @@
 mod cache;
 mod compression;
 mod http_cache;
+mod metrics;
 mod reply;
 mod routes;
 mod service;

@@ -9,13 +9,14 @@ use std::time::Duration;
 use catalog_core::CatalogStore;
 use warp::filters::BoxedFilter;
 use warp::filters::cors::CorsForbidden;
-use warp::http::{Method, StatusCode};
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reject::{MethodNotAllowed, Rejection};
 use warp::{Filter, Reply};
 
 use crate::cache::ResponseCache;
 use crate::http_cache::CachePolicy;
-use crate::reply::{JsonResponse, json_error};
+use crate::metrics::{METRICS_CONTENT_TYPE, ServiceMetrics};
+use crate::reply::{JsonResponse, json_error, method_not_allowed};
 use crate::routes::{healthz, readyz, routes_with_cache};
 
 /// Settings of the HTTP layer that do not depend on the store.
@@ -54,7 +55,8 @@ const CORS_HEADERS: [&str; 6] = [
 ];
 
 /// The complete service over `store`: the four routes, `GET /healthz` (the
-/// process is up), `GET /readyz` (the store is reachable), HTTP caching
+/// process is up), `GET /readyz` (the store is reachable), `GET /metrics`
+/// (Prometheus: requests by route and status, latency, cache hits), HTTP caching
 /// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), brotli and gzip
 /// as `Accept-Encoding` asks, CORS, and a JSON
 /// error for every request no route answers (404, 405, 403).
@@ -68,7 +70,10 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
     } else {
         cors.allow_origins(config.cors_origins.iter().map(String::as_str))
     };
-    let log = warp::log::custom(|info| {
+    let metrics = Arc::new(ServiceMetrics::new(config.cache.clone()));
+    let recorder = Arc::clone(&metrics);
+    let log = warp::log::custom(move |info| {
+        recorder.observe(info.path(), info.status().as_u16(), info.elapsed());
         tracing::info!(
             method = %info.method(),
             path = info.path(),
@@ -82,6 +87,8 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .or(healthz())
         .unify()
         .or(readyz(store))
+        .unify()
+        .or(metrics_route(metrics))
         .unify()
         .recover(rejection_to_json)
         .unify();
@@ -99,6 +106,23 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .unify()
         .with(log)
         .map(Reply::into_response)
+        .boxed()
+}
+
+/// `GET /metrics`: the service's metrics in the Prometheus text format.
+fn metrics_route(metrics: Arc<ServiceMetrics>) -> BoxedFilter<(JsonResponse,)> {
+    warp::path!("metrics")
+        .and(warp::method())
+        .map(move |method: Method| {
+            if method != Method::GET && method != Method::HEAD {
+                return method_not_allowed(&method);
+            }
+            let mut response = warp::http::Response::new(metrics.render().into());
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(METRICS_CONTENT_TYPE));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        })
         .boxed()
 }
 

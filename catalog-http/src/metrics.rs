@@ -1,0 +1,149 @@
+//! Prometheus metrics of one service: requests by route and status, latency
+//! by route, and the response cache's hits and misses, for `GET /metrics`.
+//!
+//! Each service has its own registry (no global state), so several services,
+//! or tests, can live in one process.
+
+use std::time::Duration;
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+
+use crate::cache::ResponseCache;
+
+/// The content type of the Prometheus text format.
+pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Upper bounds of the latency buckets, in seconds.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// The metrics a service records and renders.
+pub(crate) struct ServiceMetrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
+    cache: Option<ResponseCache>,
+}
+
+impl ServiceMetrics {
+    /// Metrics for a service whose answers go through `cache`, if any.
+    pub(crate) fn new(cache: Option<ResponseCache>) -> ServiceMetrics {
+        let requests = IntCounterVec::new(
+            Opts::new("catalog_http_requests_total", "Requests answered, by route and status."),
+            &["route", "status"],
+        )
+        .expect("valid metric definition");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("catalog_http_request_duration_seconds", "Time to answer, by route.")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("valid metric definition");
+        let cache_hits = IntCounter::new("catalog_cache_hits_total", "Answers served from the response cache.")
+            .expect("valid metric definition");
+        let cache_misses = IntCounter::new(
+            "catalog_cache_misses_total",
+            "Answers the response cache asked the store for.",
+        )
+        .expect("valid metric definition");
+        let registry = Registry::new();
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(cache_hits.clone()),
+            Box::new(cache_misses.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        ServiceMetrics {
+            registry,
+            requests,
+            latency,
+            cache_hits,
+            cache_misses,
+            cache,
+        }
+    }
+
+    /// Records one answered request.
+    pub(crate) fn observe(&self, path: &str, status: u16, elapsed: Duration) {
+        let route = route_label(path);
+        self.requests
+            .with_label_values(&[route, itoa::Buffer::new().format(status)])
+            .inc();
+        self.latency.with_label_values(&[route]).observe(elapsed.as_secs_f64());
+    }
+
+    /// Everything recorded so far, in the Prometheus text format.
+    pub(crate) fn render(&self) -> Vec<u8> {
+        if let Some(cache) = &self.cache {
+            let stats = cache.stats();
+            self.cache_hits.inc_by(stats.hits.saturating_sub(self.cache_hits.get()));
+            self.cache_misses
+                .inc_by(stats.misses.saturating_sub(self.cache_misses.get()));
+        }
+        let mut out = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::error!(%err, "cannot render the metrics");
+        }
+        out
+    }
+}
+
+/// A bounded label for `path`, so that ids never become label values.
+fn route_label(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["products"] => "list",
+        ["products", _] => "product",
+        ["products", _, "styles"] => "styles",
+        ["products", _, "related"] => "related",
+        ["healthz"] => "healthz",
+        ["readyz"] => "readyz",
+        ["metrics"] => "metrics",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_labelled_without_their_ids() {
+        for (path, label) in [
+            ("/products", "list"),
+            ("/products/", "list"),
+            ("/products/12", "product"),
+            ("/products/abc/styles", "styles"),
+            ("/products/12/related/", "related"),
+            ("/healthz", "healthz"),
+            ("/products/12/photos", "other"),
+            ("/", "other"),
+        ] {
+            assert_eq!(route_label(path), label, "{path}");
+        }
+    }
+
+    #[test]
+    fn observed_requests_are_rendered() {
+        let metrics = ServiceMetrics::new(None);
+        metrics.observe("/products/1/styles", 200, Duration::from_micros(300));
+        metrics.observe("/products/2/styles", 200, Duration::from_micros(700));
+        metrics.observe("/products/x", 400, Duration::from_micros(50));
+        let text = String::from_utf8(metrics.render()).unwrap();
+        assert!(
+            text.contains(r#"catalog_http_requests_total{route="styles",status="200"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"catalog_http_requests_total{route="product",status="400"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"catalog_http_request_duration_seconds_bucket{route="styles",le="0.0005"} 1"#));
+        assert!(text.contains(r#"catalog_http_request_duration_seconds_count{route="styles"} 2"#));
+    }
+}
