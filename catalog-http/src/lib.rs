@@ -39,4 +39,4 @@ pub use cache::{CacheConfig, CacheKey, CacheStats, ResponseCache};
 pub use http_cache::CachePolicy;
 pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
 pub use routes::{healthz, readyz, routes, routes_with_cache};
-pub use service::{ServiceConfig, serve, service};
+pub use service::{OPENAPI_JSON, ServiceConfig, serve, service};

@@ -16,7 +16,7 @@ use warp::{Filter, Reply};
 use crate::cache::ResponseCache;
 use crate::http_cache::CachePolicy;
 use crate::metrics::{METRICS_CONTENT_TYPE, ServiceMetrics};
-use crate::reply::{JsonResponse, json_error, method_not_allowed};
+use crate::reply::{JsonResponse, json_bytes, json_error, method_not_allowed};
 use crate::routes::{healthz, readyz, routes_with_cache};
 
 /// Settings of the HTTP layer that do not depend on the store.
@@ -56,7 +56,8 @@ const CORS_HEADERS: [&str; 6] = [
 
 /// The complete service over `store`: the four routes, `GET /healthz` (the
 /// process is up), `GET /readyz` (the store is reachable), `GET /metrics`
-/// (Prometheus: requests by route and status, latency, cache hits), HTTP caching
+/// (Prometheus: requests by route and status, latency, cache hits),
+/// `GET /openapi.json` (the API's description), HTTP caching
 /// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), brotli and gzip
 /// as `Accept-Encoding` asks, CORS, and a JSON
 /// error for every request no route answers (404, 405, 403).
@@ -90,6 +91,8 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .unify()
         .or(metrics_route(metrics))
         .unify()
+        .or(openapi_route())
+        .unify()
         .recover(rejection_to_json)
         .unify();
     warp::header::optional::<String>("if-none-match")
@@ -122,6 +125,23 @@ fn metrics_route(metrics: Arc<ServiceMetrics>) -> BoxedFilter<(JsonResponse,)> {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(METRICS_CONTENT_TYPE));
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
+        })
+        .boxed()
+}
+
+/// The OpenAPI 3.1 document of the service, kept in the repository and checked
+/// against real answers by `tests/openapi.rs`.
+pub const OPENAPI_JSON: &str = include_str!("../api/openapi.json");
+
+/// `GET /openapi.json`: [`OPENAPI_JSON`].
+fn openapi_route() -> BoxedFilter<(JsonResponse,)> {
+    warp::path!("openapi.json")
+        .and(warp::method())
+        .map(|method: Method| {
+            if method != Method::GET && method != Method::HEAD {
+                return method_not_allowed(&method);
+            }
+            json_bytes(StatusCode::OK, OPENAPI_JSON.as_bytes())
         })
         .boxed()
 }
