@@ -3,37 +3,22 @@
 //! `no-store` on errors and health answers, and brotli or gzip as
 //! `Accept-Encoding` asks.
 
+mod common;
+
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
-use catalog_core::CatalogStore;
 use catalog_http::{CachePolicy, ServiceConfig, service};
-use catalog_mem::MemStore;
-use catalog_source::GenerateConfig;
 use warp::filters::BoxedFilter;
 use warp::http::Response;
 use warp::hyper::body::Bytes;
-
-/// A generated 40-product catalog loaded into a fresh memory store.
-fn store() -> Arc<dyn CatalogStore> {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let config = GenerateConfig {
-        products: 40,
-        seed: 11,
-        dirty_rate: 0.0,
-    };
-    catalog_source::generate(&config, dir.path()).expect("generate");
-    let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
-    Arc::new(store)
-}
 
 fn app(policy: CachePolicy) -> BoxedFilter<(warp::reply::Response,)> {
     let config = ServiceConfig {
         http_cache: policy,
         ..ServiceConfig::default()
     };
-    service(store(), &config)
+    service(common::generated_store(40, 11), &config)
 }
 
 async fn request(

@@ -1,27 +1,17 @@
 //! `GET /metrics`: what the service answered, by route and status, its
 //! latency, and the response cache's hits and misses, in Prometheus form.
 
-use std::sync::Arc;
+mod common;
 
 use catalog_http::{CacheConfig, ResponseCache, ServiceConfig, service};
-use catalog_mem::MemStore;
-use catalog_source::GenerateConfig;
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status_and_the_cache() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let generate = GenerateConfig {
-        products: 20,
-        seed: 3,
-        dirty_rate: 0.0,
-    };
-    catalog_source::generate(&generate, dir.path()).expect("generate");
-    let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
     let config = ServiceConfig {
         cache: Some(ResponseCache::new(CacheConfig::default())),
         ..ServiceConfig::default()
     };
-    let app = service(Arc::new(store), &config);
+    let app = service(common::generated_store(20, 3), &config);
     for path in [
         "/products/2/styles",
         "/products/2/styles",

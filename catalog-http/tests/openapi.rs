@@ -4,25 +4,16 @@
 //! schema the document gives for its path and status, and the document names
 //! no path the service does not answer.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use catalog_http::{OPENAPI_JSON, ServiceConfig, service};
-use catalog_mem::MemStore;
-use catalog_source::GenerateConfig;
 use serde_json::{Value, json};
 use warp::filters::BoxedFilter;
 
 fn app() -> BoxedFilter<(warp::reply::Response,)> {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let generate = GenerateConfig {
-        products: 60,
-        seed: 5,
-        dirty_rate: 0.0,
-    };
-    catalog_source::generate(&generate, dir.path()).expect("generate");
-    let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
-    service(Arc::new(store), &ServiceConfig::default())
+    service(common::generated_store(60, 5), &ServiceConfig::default())
 }
 
 /// The documented path template a request path falls under.

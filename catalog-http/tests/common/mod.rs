@@ -1,9 +1,13 @@
-//! Starting the real service on a random port, as each test needs it.
+//! Starting the real service on a random port, and small generated
+//! catalogs, as the tests need them. Each test binary uses part of this.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
 use catalog_core::CatalogStore;
 use catalog_http::{ServiceConfig, serve, service};
+use catalog_mem::MemStore;
+use catalog_source::GenerateConfig;
 use tokio::sync::oneshot;
 
 /// A service running on 127.0.0.1 at a random port.
@@ -13,7 +17,6 @@ pub struct Running {
     /// Send to stop the server gracefully.
     pub stop: Option<oneshot::Sender<()>>,
     /// Completes when the server has stopped (not every test waits for it).
-    #[allow(dead_code)]
     pub stopped: tokio::task::JoinHandle<()>,
 }
 
@@ -38,4 +41,17 @@ pub async fn spawn_with(store: Arc<dyn CatalogStore>, config: ServiceConfig) -> 
         stop: Some(stop),
         stopped,
     }
+}
+
+/// A clean generated catalog of `products` products (seeded) in a memory store.
+pub fn generated_store(products: u32, seed: u64) -> Arc<dyn CatalogStore> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = GenerateConfig {
+        products,
+        seed,
+        dirty_rate: 0.0,
+    };
+    catalog_source::generate(&config, dir.path()).expect("generate");
+    let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
+    Arc::new(store)
 }
