@@ -47,49 +47,50 @@ impl CachePolicy {
         );
         HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
     }
+}
 
-    /// Adds the caching headers to `response`, the answer to a request that
-    /// sent `if_none_match` and `accept_encoding`: a 200 gets its `ETag`,
-    /// `Cache-Control` and `Vary`, is compressed when the client accepts
-    /// brotli or gzip and the body is large enough, and becomes a bodiless 304
-    /// when the client already holds that version. Other answers, and 200s
-    /// that set their own `Cache-Control` (the health checks), are left as they are.
-    pub(crate) fn apply(
-        &self,
-        if_none_match: Option<&str>,
-        accept_encoding: Option<&str>,
-        mut response: JsonResponse,
-    ) -> JsonResponse {
-        if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL) {
-            return response;
-        }
-        let identity_tag = etag(response.body());
-        let coding = accept_encoding
-            .filter(|_| response.body().len() >= compression::MIN_COMPRESSED_LEN)
-            .and_then(compression::negotiate);
-        let tag = coding.map_or_else(|| identity_tag.clone(), |coding| coded_tag(&identity_tag, coding));
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, self.cache_control());
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if if_none_match.is_some_and(|condition| matches_any(condition, &tag)) {
-            set_etag(&mut response, &tag);
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            *response.body_mut() = Bytes::new();
-            response.headers_mut().remove(header::CONTENT_TYPE);
-            return response;
-        }
-        match coding.and_then(|coding| Some((coding, coding.compress(response.body())?))) {
-            Some((coding, compressed)) => {
-                set_etag(&mut response, &tag);
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
-                *response.body_mut() = Bytes::from(compressed);
-            }
-            None => set_etag(&mut response, &identity_tag),
-        }
-        response
+/// Adds the caching headers to `response`, the answer to a request that
+/// sent `if_none_match` and `accept_encoding`: a 200 gets its `ETag`,
+/// `cache_control` (a [`CachePolicy::cache_control`], made once per service)
+/// and `Vary`, is compressed when the client accepts
+/// brotli or gzip and the body is large enough, and becomes a bodiless 304
+/// when the client already holds that version. Other answers, and 200s
+/// that set their own `Cache-Control` (the health checks), are left as they are.
+pub(crate) fn apply(
+    cache_control: &HeaderValue,
+    if_none_match: Option<&str>,
+    accept_encoding: Option<&str>,
+    mut response: JsonResponse,
+) -> JsonResponse {
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
     }
+    let identity_tag = etag(response.body());
+    let coding = accept_encoding
+        .filter(|_| response.body().len() >= compression::MIN_COMPRESSED_LEN)
+        .and_then(compression::negotiate);
+    let tag = coding.map_or_else(|| identity_tag.clone(), |coding| coded_tag(&identity_tag, coding));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, cache_control.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if if_none_match.is_some_and(|condition| matches_any(condition, &tag)) {
+        set_etag(&mut response, &tag);
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        *response.body_mut() = Bytes::new();
+        response.headers_mut().remove(header::CONTENT_TYPE);
+        return response;
+    }
+    match coding.and_then(|coding| Some((coding, coding.compress(response.body())?))) {
+        Some((coding, compressed)) => {
+            set_etag(&mut response, &tag);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+            *response.body_mut() = Bytes::from(compressed);
+        }
+        None => set_etag(&mut response, &identity_tag),
+    }
+    response
 }
 
 fn set_etag(response: &mut JsonResponse, tag: &str) {

@@ -89,7 +89,7 @@ fn uncacheable(mut response: JsonResponse) -> JsonResponse {
 }
 
 /// `None` when `method` may proceed; otherwise the response to give instead.
-fn allowed(method: &Method) -> Option<JsonResponse> {
+pub(crate) fn allowed(method: &Method) -> Option<JsonResponse> {
     match *method {
         Method::GET | Method::HEAD => None,
         Method::OPTIONS => {

@@ -14,10 +14,10 @@ use warp::reject::{MethodNotAllowed, Rejection};
 use warp::{Filter, Reply};
 
 use crate::cache::ResponseCache;
-use crate::http_cache::CachePolicy;
+use crate::http_cache::{self, CachePolicy};
 use crate::metrics::{METRICS_CONTENT_TYPE, ServiceMetrics};
-use crate::reply::{JsonResponse, json_bytes, json_error, method_not_allowed};
-use crate::routes::{healthz, readyz, routes_with_cache};
+use crate::reply::{JsonResponse, json_bytes, json_error};
+use crate::routes::{allowed, healthz, readyz, routes_with_cache};
 
 /// Settings of the HTTP layer that do not depend on the store.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
             "request"
         );
     });
-    let http_cache = config.http_cache;
+    let cache_control = config.http_cache.cache_control();
     let answers = routes_with_cache(Arc::clone(&store), config.cache.clone())
         .or(healthz())
         .unify()
@@ -100,7 +100,12 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .and(answers)
         .map(
             move |if_none_match: Option<String>, accept_encoding: Option<String>, response| {
-                http_cache.apply(if_none_match.as_deref(), accept_encoding.as_deref(), response)
+                http_cache::apply(
+                    &cache_control,
+                    if_none_match.as_deref(),
+                    accept_encoding.as_deref(),
+                    response,
+                )
             },
         )
         .with(cors)
@@ -117,8 +122,8 @@ fn metrics_route(metrics: Arc<ServiceMetrics>) -> BoxedFilter<(JsonResponse,)> {
     warp::path!("metrics")
         .and(warp::method())
         .map(move |method: Method| {
-            if method != Method::GET && method != Method::HEAD {
-                return method_not_allowed(&method);
+            if let Some(response) = allowed(&method) {
+                return response;
             }
             let mut response = warp::http::Response::new(metrics.render().into());
             let headers = response.headers_mut();
@@ -138,8 +143,8 @@ fn openapi_route() -> BoxedFilter<(JsonResponse,)> {
     warp::path!("openapi.json")
         .and(warp::method())
         .map(|method: Method| {
-            if method != Method::GET && method != Method::HEAD {
-                return method_not_allowed(&method);
+            if let Some(response) = allowed(&method) {
+                return response;
             }
             json_bytes(StatusCode::OK, OPENAPI_JSON.as_bytes())
         })
