@@ -38,4 +38,4 @@ pub use error::{InvalidInput, StoreError};
 pub use id::{Page, ProductId, parse_decimal_i32};
 pub use model::{Feature, Photo, Product, ProductDetail, ProductStyles, Sku, Skus, Style};
 pub use price::{ParsePriceError, Price};
-pub use store::CatalogStore;
+pub use store::{CatalogStore, PoolStatus};

@@ -31,4 +31,25 @@ pub trait CatalogStore: Send + Sync {
     async fn ready(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// How full each of the store's connection pools is, for metrics. The
+    /// default, for stores without connections, is none.
+    fn pool_status(&self) -> Vec<PoolStatus> {
+        Vec::new()
+    }
+}
+
+/// A snapshot of one connection pool of a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Which pool: `primary`, `replica-1`, ...
+    pub name: String,
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now, idle or in use.
+    pub open: usize,
+    /// Open connections waiting for a request.
+    pub idle: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
 }

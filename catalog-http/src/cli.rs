@@ -22,6 +22,18 @@ pub struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     serve: ServeArgs,
+    /// How log lines are written to stderr (`RUST_LOG` picks which).
+    #[arg(long, global = true, env = "CATALOG_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,7 +72,11 @@ struct DatabaseArgs {
 
 #[derive(Debug, Args)]
 struct PoolArgs {
-    /// Most PostgreSQL connections the service opens.
+    /// Read replica URLs, comma-separated: reads go to them in turn, and to the
+    /// primary (--database-url) while none is up.
+    #[arg(long = "replica-url", env = "CATALOG_PG_REPLICA_URLS", value_delimiter = ',')]
+    replica_urls: Vec<String>,
+    /// Most PostgreSQL connections the service opens to each server.
     #[arg(long, env = "CATALOG_PG_POOL_SIZE", default_value_t = 8)]
     pool_size: usize,
     /// Milliseconds a query may run before it is cancelled with a 503.
@@ -207,6 +223,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             (StoreKind::Mem, None) => Arc::new(load::mem_generated(args.generate, args.seed)?),
             (StoreKind::Pg, _) => {
                 let mut pg = PgConfig::new(&args.database.database_url);
+                pg.replica_urls = args.pool.replica_urls;
                 pg.pool_size = args.pool.pool_size;
                 pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
                 pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);

@@ -6,6 +6,7 @@
 mod cli;
 mod load;
 mod progress;
+mod telemetry;
 
 use std::process::ExitCode;
 
@@ -13,12 +14,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,warp=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    telemetry::init(cli.log_format);
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -1,12 +1,17 @@
 //! Prometheus metrics of one service: requests by route and status, latency
-//! by route, and the response cache's hits and misses, for `GET /metrics`.
+//! by route, the response cache's hits and misses, and the store's connection
+//! pools, for `GET /metrics`.
 //!
 //! Each service has its own registry (no global state), so several services,
 //! or tests, can live in one process.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use catalog_core::CatalogStore;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::cache::ResponseCache;
 
@@ -26,11 +31,15 @@ pub(crate) struct ServiceMetrics {
     cache_hits: IntCounter,
     cache_misses: IntCounter,
     cache: Option<ResponseCache>,
+    pool_connections: IntGaugeVec,
+    pool_max_connections: IntGaugeVec,
+    pool_waiting: IntGaugeVec,
+    store: Arc<dyn CatalogStore>,
 }
 
 impl ServiceMetrics {
-    /// Metrics for a service whose answers go through `cache`, if any.
-    pub(crate) fn new(cache: Option<ResponseCache>) -> ServiceMetrics {
+    /// Metrics for a service over `store` whose answers go through `cache`, if any.
+    pub(crate) fn new(store: Arc<dyn CatalogStore>, cache: Option<ResponseCache>) -> ServiceMetrics {
         let requests = IntCounterVec::new(
             Opts::new("catalog_http_requests_total", "Requests answered, by route and status."),
             &["route", "status"],
@@ -49,12 +58,39 @@ impl ServiceMetrics {
             "Answers the response cache asked the store for.",
         )
         .expect("valid metric definition");
+        let pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "catalog_store_pool_connections",
+                "Open connections of the store's pools, by pool and state (in_use, idle).",
+            ),
+            &["pool", "state"],
+        )
+        .expect("valid metric definition");
+        let pool_max_connections = IntGaugeVec::new(
+            Opts::new(
+                "catalog_store_pool_max_connections",
+                "Most connections each pool opens.",
+            ),
+            &["pool"],
+        )
+        .expect("valid metric definition");
+        let pool_waiting = IntGaugeVec::new(
+            Opts::new(
+                "catalog_store_pool_waiting",
+                "Requests waiting for a connection, by pool.",
+            ),
+            &["pool"],
+        )
+        .expect("valid metric definition");
         let registry = Registry::new();
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(cache_hits.clone()),
             Box::new(cache_misses.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(pool_max_connections.clone()),
+            Box::new(pool_waiting.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -65,6 +101,10 @@ impl ServiceMetrics {
             cache_hits,
             cache_misses,
             cache,
+            pool_connections,
+            pool_max_connections,
+            pool_waiting,
+            store,
         }
     }
 
@@ -84,6 +124,22 @@ impl ServiceMetrics {
             self.cache_hits.inc_by(stats.hits.saturating_sub(self.cache_hits.get()));
             self.cache_misses
                 .inc_by(stats.misses.saturating_sub(self.cache_misses.get()));
+        }
+        for pool in self.store.pool_status() {
+            let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+            let in_use = pool.open.saturating_sub(pool.idle);
+            self.pool_connections
+                .with_label_values(&[pool.name.as_str(), "in_use"])
+                .set(gauge(in_use));
+            self.pool_connections
+                .with_label_values(&[pool.name.as_str(), "idle"])
+                .set(gauge(pool.idle));
+            self.pool_max_connections
+                .with_label_values(&[pool.name.as_str()])
+                .set(gauge(pool.max_size));
+            self.pool_waiting
+                .with_label_values(&[pool.name.as_str()])
+                .set(gauge(pool.waiting));
         }
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
@@ -130,7 +186,7 @@ mod tests {
 
     #[test]
     fn observed_requests_are_rendered() {
-        let metrics = ServiceMetrics::new(None);
+        let metrics = ServiceMetrics::new(Arc::new(catalog_mem::MemStoreBuilder::new().build()), None);
         metrics.observe("/products/1/styles", 200, Duration::from_micros(300));
         metrics.observe("/products/2/styles", 200, Duration::from_micros(700));
         metrics.observe("/products/x", 400, Duration::from_micros(50));

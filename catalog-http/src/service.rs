@@ -71,7 +71,7 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
     } else {
         cors.allow_origins(config.cors_origins.iter().map(String::as_str))
     };
-    let metrics = Arc::new(ServiceMetrics::new(config.cache.clone()));
+    let metrics = Arc::new(ServiceMetrics::new(Arc::clone(&store), config.cache.clone()));
     let recorder = Arc::clone(&metrics);
     let log = warp::log::custom(move |info| {
         recorder.observe(info.path(), info.status().as_u16(), info.elapsed());

@@ -98,13 +98,12 @@ fn bad_flags_are_refused() {
     assert!(!catalog_http(&["serve", "--store", "oracle"]).status.success());
 }
 
-/// The README's first command, on a free port: it serves a generated catalog
-/// and stops cleanly on SIGTERM.
-#[test]
-fn serves_a_generated_catalog_and_stops_on_sigterm() {
+/// The service started with `args` on a free port, once it logs that it
+/// serves, with the rest of its log lines.
+fn start_service(args: &[&str]) -> (KillOnDrop, std::io::Lines<BufReader<std::process::ChildStderr>>, u16) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(env!("CARGO_BIN_EXE_catalog-http"))
-        .args(["--generate", "500"])
+        .args(args)
         .env("CATALOG_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -117,15 +116,49 @@ fn serves_a_generated_catalog_and_stops_on_sigterm() {
     while !lines.next().unwrap().unwrap().contains("serving the catalog") {
         assert!(Instant::now() < deadline, "the service did not start");
     }
-    let body = http_get(port, "/products/1/related");
-    assert!(body.starts_with("HTTP/1.0 200 OK") && body.ends_with(']'), "{body}");
+    (child, lines, port)
+}
 
+fn sigterm(child: &KillOnDrop) {
     let status = Command::new("kill")
         .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+/// The README's first command, on a free port: it serves a generated catalog
+/// and stops cleanly on SIGTERM.
+#[test]
+fn serves_a_generated_catalog_and_stops_on_sigterm() {
+    let (mut child, _lines, port) = start_service(&["--generate", "500"]);
+    let body = http_get(port, "/products/1/related");
+    assert!(body.starts_with("HTTP/1.0 200 OK") && body.ends_with(']'), "{body}");
+    sigterm(&child);
     assert!(child.0.wait().unwrap().success(), "exit status 0 after SIGTERM");
+}
+
+/// `--log-format json`: every log line is one JSON object, requests included.
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let (mut child, lines, port) = start_service(&["--generate", "50", "--log-format", "json"]);
+    assert!(http_get(port, "/products/7").starts_with("HTTP/1.0 200 OK"));
+    sigterm(&child);
+    assert!(child.0.wait().unwrap().success());
+    let events: Vec<serde_json::Value> = lines
+        .map(|line| {
+            let line = line.unwrap();
+            serde_json::from_str(&line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"))
+        })
+        .collect();
+    let request = events
+        .iter()
+        .find(|event| event["message"] == "request")
+        .expect("a request event");
+    assert_eq!(request["path"], "/products/7");
+    assert_eq!(request["status"], 200);
+    assert_eq!(request["level"], "INFO");
+    assert!(events.iter().any(|event| event["message"] == "stopped"));
 }
 
 /// Stops the server even when an assertion fails first.

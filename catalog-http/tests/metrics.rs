@@ -1,5 +1,6 @@
 //! `GET /metrics`: what the service answered, by route and status, its
-//! latency, and the response cache's hits and misses, in Prometheus form.
+//! latency, the response cache's hits and misses, and the store's
+//! connection pools, in Prometheus form.
 
 mod common;
 
@@ -45,4 +46,43 @@ async fn metrics_count_requests_by_route_and_status_and_the_cache() {
 
     let refused = warp::test::request().method("POST").path("/metrics").reply(&app).await;
     assert_eq!(refused.status(), 405);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_each_connection_pool_of_a_postgres_store() {
+    let db = tokio::task::spawn_blocking(|| {
+        let db = catalog_pg::testing::TestDatabase::empty();
+        catalog_pg::migrate(db.url()).expect("migrate");
+        db
+    })
+    .await
+    .unwrap();
+    // A replica nobody listens on: reads fall back to the primary.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = catalog_pg::PgConfig::new(db.url());
+    config.pool_size = 3;
+    config.replica_urls = vec![format!("postgres://postgres@127.0.0.1:{closed_port}/catalog")];
+    let store = catalog_pg::PgStore::connect(&config).await.expect("connect");
+    let app = service(std::sync::Arc::new(store), &ServiceConfig::default());
+    for _ in 0..3 {
+        let answer = warp::test::request().path("/products").reply(&app).await;
+        assert_eq!(answer.status(), 200);
+    }
+
+    let scrape = warp::test::request().path("/metrics").reply(&app).await;
+    let text = String::from_utf8(scrape.body().to_vec()).expect("UTF-8");
+    for line in [
+        r#"catalog_store_pool_max_connections{pool="primary"} 3"#,
+        r#"catalog_store_pool_max_connections{pool="replica-1"} 3"#,
+        r#"catalog_store_pool_connections{pool="primary",state="idle"} 1"#,
+        r#"catalog_store_pool_connections{pool="primary",state="in_use"} 0"#,
+        r#"catalog_store_pool_connections{pool="replica-1",state="idle"} 0"#,
+        r#"catalog_store_pool_waiting{pool="primary"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
 }

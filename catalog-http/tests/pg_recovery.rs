@@ -8,47 +8,13 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use catalog_core::CatalogStore;
+use catalog_pg::testing::PrivateCluster;
 use catalog_pg::{PgConfig, PgStore};
 use catalog_source::GenerateConfig;
-
-/// A private cluster, stopped and removed on drop.
-struct Cluster {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Cluster {
-    fn script(&self, command: &str) -> String {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
-        let output = Command::new(script)
-            .arg(command)
-            .env("CATALOG_PG_DIR", &self.dir)
-            .env("CATALOG_PG_PORT", self.port.to_string())
-            .output()
-            .expect("run scripts/pg");
-        assert!(
-            output.status.success(),
-            "scripts/pg {command}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.script("down");
-        let _ = std::fs::remove_dir_all(&self.dir);
-        let _ = std::fs::remove_file(self.dir.with_extension("init.log"));
-    }
-}
 
 async fn status(base_url: &str) -> (u16, String) {
     status_of(base_url, "/products/1/styles").await
@@ -63,10 +29,8 @@ async fn status_of(base_url: &str, path: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../.data/pg-recovery-{}", std::process::id()));
-    let cluster = Cluster { dir, port };
-    let url = cluster.script("up");
+    let cluster = PrivateCluster::new("recovery");
+    let url = cluster.up();
 
     let source = tempfile::tempdir().unwrap();
     catalog_source::generate(
@@ -93,7 +57,7 @@ async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service(
     assert_eq!(status(&running.base_url).await.0, 200);
     assert_eq!(status_of(&running.base_url, "/readyz").await.0, 200);
 
-    cluster.script("down");
+    cluster.down();
     assert_eq!(status_of(&running.base_url, "/readyz").await.0, 503);
     assert_eq!(status_of(&running.base_url, "/healthz").await.0, 200);
     for _ in 0..5 {
@@ -105,7 +69,7 @@ async fn a_database_restart_gives_503s_then_200s_without_restarting_the_service(
         assert!(body["error"].is_string());
     }
 
-    cluster.script("up");
+    cluster.up();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (code, body) = status(&running.base_url).await;

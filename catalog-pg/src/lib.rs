@@ -10,6 +10,7 @@ mod error;
 mod import;
 mod migrate;
 mod money;
+mod pool;
 mod schema;
 mod store;
 mod styles_document;

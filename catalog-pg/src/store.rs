@@ -1,29 +1,35 @@
 //! [`PgStore`]: the four queries over a pool of diesel-async connections.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use catalog_core::{
-    CatalogStore, Feature, Page, Photo, Product, ProductDetail, ProductId, ProductStyles, Sku, Skus, StoreError, Style,
+    CatalogStore, Feature, Page, Photo, PoolStatus, Product, ProductDetail, ProductId, ProductStyles, Sku, Skus,
+    StoreError, Style,
 };
 use diesel::prelude::*;
-use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 use futures_util::future::{try_join, try_join4};
 
 use crate::error::{PgError, query_error};
 use crate::money::PgPrice;
+use crate::pool::Pools;
 use crate::schema::{features, photos, product_styles, products, related, skus, style_details, styles};
 use crate::styles_document;
 
 /// Connection settings of a [`PgStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgConfig {
-    /// `postgres://user@host:port/database`.
+    /// The primary: `postgres://user@host:port/database`.
     pub database_url: String,
-    /// Most connections the pool opens.
+    /// Read replicas of the primary (streaming standbys); reads go to them in
+    /// turn, and to the primary while none is up. Empty: all reads on the primary.
+    pub replica_urls: Vec<String>,
+    /// How long a replica that failed is left out before it is tried again.
+    pub replica_backoff: Duration,
+    /// Most connections each pool (the primary's, each replica's) opens.
     pub pool_size: usize,
     /// Longest a query may run before it is cancelled (the request gets a 503).
     pub statement_timeout: Duration,
@@ -51,11 +57,14 @@ pub enum StylesQuery {
 }
 
 impl PgConfig {
-    /// Defaults for `database_url`: 8 connections (on 2 cores, 8 and 16 served
-    /// alike and 4 less: docs/bench/load/tuning.md), 2 s statement and connect timeouts.
+    /// Defaults for `database_url`: no replicas, 8 connections (on 2 cores, 8
+    /// and 16 served alike and 4 less: docs/bench/load/tuning.md), 2 s
+    /// statement and connect timeouts, a failed replica left out for 1 s.
     pub fn new(database_url: impl Into<String>) -> PgConfig {
         PgConfig {
             database_url: database_url.into(),
+            replica_urls: Vec::new(),
+            replica_backoff: Duration::from_secs(1),
             pool_size: 8,
             statement_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
@@ -68,12 +77,13 @@ impl PgConfig {
 ///
 /// Queries use diesel's DSL so their prepared statements are cached per
 /// connection; the several queries of one request are pipelined on one
-/// connection (one round trip). The pool skips the per-checkout test query
-/// and drops connections found closed, so the store recovers by itself when
-/// the database comes back.
+/// connection (one round trip). Reads go to the replicas of
+/// [`PgConfig::replica_urls`] in turn, falling back to the primary. The pools
+/// skip the per-checkout test query and drop connections found closed, so
+/// the store recovers by itself when a server comes back.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool<AsyncPgConnection>,
+    pools: Arc<Pools>,
     styles_query: StylesQuery,
 }
 
@@ -120,60 +130,37 @@ struct StyleRow {
 }
 
 impl PgStore {
-    /// Opens a pool on `config` and checks that the catalog schema exists.
+    /// Opens the pools of `config` and checks that the catalog schema exists
+    /// where reads go.
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
-        let statement_timeout = config.statement_timeout.as_millis();
-        let connect_timeout = config.connect_timeout;
-        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
-        manager_config.recycling_method = RecyclingMethod::Fast;
-        manager_config.custom_setup = Box::new(move |url| {
-            async move {
-                let connect = AsyncPgConnection::establish(url);
-                let mut conn = tokio::time::timeout(connect_timeout, connect)
-                    .await
-                    .map_err(|_| diesel::ConnectionError::BadConnection("connect timed out".into()))??;
-                let setup = format!("SET search_path = catalog; SET statement_timeout = {statement_timeout}");
-                conn.batch_execute(&setup)
-                    .await
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                Ok(conn)
-            }
-            .boxed()
-        });
-        let manager = AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_size)
-            .wait_timeout(Some(config.connect_timeout))
-            .create_timeout(Some(config.connect_timeout))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
-            .map_err(|err| PgError::Connect(err.to_string()))?;
         let store = PgStore {
-            pool,
+            pools: Arc::new(Pools::new(config)?),
             styles_query: config.styles_query,
         };
-        let mut conn = store.conn().await.map_err(|err| PgError::Connect(err.to_string()))?;
-        let present = products::table
-            .select(products::id)
-            .limit(1)
-            .load::<i32>(&mut conn)
-            .await;
-        match present {
-            Ok(_) => Ok(store),
-            Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("does not exist") => {
-                Err(PgError::NotMigrated)
-            }
-            Err(err) => Err(PgError::Query(err)),
-        }
-    }
-
-    async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
-        self.pool.get().await.map_err(|err| match err {
-            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
-                StoreError::Unavailable(err.to_string())
-            }
-            other => StoreError::Internal(other.to_string()),
-        })
+        let migrated = store
+            .pools
+            .read(move |conn| {
+                async move {
+                    let present = products::table
+                        .select(products::id)
+                        .limit(1)
+                        .load::<i32>(&mut &*conn)
+                        .await;
+                    match present {
+                        Ok(_) => Ok(true),
+                        Err(diesel::result::Error::DatabaseError(_, info))
+                            if info.message().contains("does not exist") =>
+                        {
+                            Ok(false)
+                        }
+                        Err(err) => Err(query_error(err)),
+                    }
+                }
+                .boxed()
+            })
+            .await
+            .map_err(|err| PgError::Connect(err.to_string()))?;
+        if migrated { Ok(store) } else { Err(PgError::NotMigrated) }
     }
 }
 
@@ -184,33 +171,46 @@ impl CatalogStore for PgStore {
             return Ok(Vec::new());
         };
         let end = start.saturating_add(page.count());
-        let mut conn = self.conn().await?;
-        let rows = products::table
-            .filter(products::pos.ge(start))
-            .filter(products::pos.lt(end))
-            .order(products::pos)
-            .select(ProductRow::as_select())
-            .load::<ProductRow>(&mut conn)
-            .await
-            .map_err(query_error)?;
+        let rows = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    products::table
+                        .filter(products::pos.ge(start))
+                        .filter(products::pos.lt(end))
+                        .order(products::pos)
+                        .select(ProductRow::as_select())
+                        .load::<ProductRow>(&mut &*conn)
+                        .await
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         Ok(rows.into_iter().map(Product::from).collect())
     }
 
     async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError> {
-        let conn = self.conn().await?;
-        let conn: &AsyncPgConnection = &conn;
-        let product = products::table
-            .find(id.get())
-            .select(ProductRow::as_select())
-            .first::<ProductRow>(&mut &*conn);
-        let features = features::table
-            .filter(features::product_id.eq(id.get()))
-            .order(features::id)
-            .select((features::feature, features::value))
-            .load::<(String, Option<String>)>(&mut &*conn);
-        let (product, features) = try_join(product.map(Result::optional), features)
-            .await
-            .map_err(query_error)?;
+        let (product, features) = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    let product = products::table
+                        .find(id.get())
+                        .select(ProductRow::as_select())
+                        .first::<ProductRow>(&mut &*conn);
+                    let features = features::table
+                        .filter(features::product_id.eq(id.get()))
+                        .order(features::id)
+                        .select((features::feature, features::value))
+                        .load::<(String, Option<String>)>(&mut &*conn);
+                    try_join(product.map(Result::optional), features)
+                        .await
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         let product = product.ok_or(StoreError::ProductNotFound(id.get()))?;
         let features = features
             .into_iter()
@@ -232,34 +232,52 @@ impl CatalogStore for PgStore {
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
-        let conn = self.conn().await?;
-        let conn: &AsyncPgConnection = &conn;
-        let exists = products::table
-            .find(id.get())
-            .select(products::id)
-            .first::<i32>(&mut &*conn);
-        let targets = related::table
-            .filter(related::current_product_id.eq(id.get()))
-            .order(related::id)
-            .select(related::related_product_id)
-            .load::<i32>(&mut &*conn);
-        let (exists, mut targets) = try_join(exists.map(Result::optional), targets)
-            .await
-            .map_err(query_error)?;
+        let (exists, mut targets) = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    let exists = products::table
+                        .find(id.get())
+                        .select(products::id)
+                        .first::<i32>(&mut &*conn);
+                    let targets = related::table
+                        .filter(related::current_product_id.eq(id.get()))
+                        .order(related::id)
+                        .select(related::related_product_id)
+                        .load::<i32>(&mut &*conn);
+                    try_join(exists.map(Result::optional), targets)
+                        .await
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         exists.ok_or(StoreError::ProductNotFound(id.get()))?;
         let mut seen = std::collections::HashSet::with_capacity(targets.len());
         targets.retain(|target| seen.insert(*target));
         Ok(targets)
     }
 
-    /// A pooled connection that answers a trivial statement.
+    /// A connection where reads go (a replica, or the primary) answers a
+    /// trivial statement.
     async fn ready(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn().await?;
-        diesel::select(1.into_sql::<diesel::sql_types::Integer>())
-            .get_result::<i32>(&mut conn)
-            .await
-            .map_err(query_error)?;
+        self.pools
+            .read(move |conn| {
+                async move {
+                    diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+                        .get_result::<i32>(&mut &*conn)
+                        .await
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         Ok(())
+    }
+
+    /// The primary's pool, then each replica's.
+    fn pool_status(&self) -> Vec<PoolStatus> {
+        self.pools.status()
     }
 }
 
@@ -281,33 +299,38 @@ struct StyleDetailRow {
 impl PgStore {
     /// [`StylesQuery::Pipelined`]: four statements in one round trip.
     async fn styles_pipelined(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
-        let conn = self.conn().await?;
-        let conn: &AsyncPgConnection = &conn;
-        let exists = products::table
-            .find(id.get())
-            .select(products::id)
-            .first::<i32>(&mut &*conn);
-        let style_rows = styles::table
-            .filter(styles::product_id.eq(id.get()))
-            .order(styles::id)
-            .select(StyleRow::as_select())
-            .load::<StyleRow>(&mut &*conn);
-        let photo_rows = photos::table
-            .inner_join(styles::table)
-            .filter(styles::product_id.eq(id.get()))
-            .order((photos::style_id, photos::id))
-            .select((photos::style_id, photos::thumbnail_url, photos::url))
-            .load::<(i32, String, String)>(&mut &*conn);
-        let sku_rows = skus::table
-            .inner_join(styles::table)
-            .filter(styles::product_id.eq(id.get()))
-            .order((skus::style_id, skus::id))
-            .select((skus::style_id, skus::id, skus::quantity, skus::size))
-            .load::<(i32, i32, i32, String)>(&mut &*conn);
-        let (exists, style_rows, photo_rows, sku_rows) =
-            try_join4(exists.map(Result::optional), style_rows, photo_rows, sku_rows)
-                .await
-                .map_err(query_error)?;
+        let (exists, style_rows, photo_rows, sku_rows) = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    let exists = products::table
+                        .find(id.get())
+                        .select(products::id)
+                        .first::<i32>(&mut &*conn);
+                    let style_rows = styles::table
+                        .filter(styles::product_id.eq(id.get()))
+                        .order(styles::id)
+                        .select(StyleRow::as_select())
+                        .load::<StyleRow>(&mut &*conn);
+                    let photo_rows = photos::table
+                        .inner_join(styles::table)
+                        .filter(styles::product_id.eq(id.get()))
+                        .order((photos::style_id, photos::id))
+                        .select((photos::style_id, photos::thumbnail_url, photos::url))
+                        .load::<(i32, String, String)>(&mut &*conn);
+                    let sku_rows = skus::table
+                        .inner_join(styles::table)
+                        .filter(styles::product_id.eq(id.get()))
+                        .order((skus::style_id, skus::id))
+                        .select((skus::style_id, skus::id, skus::quantity, skus::size))
+                        .load::<(i32, i32, i32, String)>(&mut &*conn);
+                    try_join4(exists.map(Result::optional), style_rows, photo_rows, sku_rows)
+                        .await
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         exists.ok_or(StoreError::ProductNotFound(id.get()))?;
 
         let mut photo_rows = photo_rows.into_iter().peekable();
@@ -339,20 +362,24 @@ impl PgStore {
 
     /// [`StylesQuery::Aggregated`]: the `style_details` view, pipelined with the existence check.
     async fn styles_aggregated(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
-        let conn = self.conn().await?;
-        let conn: &AsyncPgConnection = &conn;
-        let exists = products::table
-            .find(id.get())
-            .select(products::id)
-            .first::<i32>(&mut &*conn);
-        let rows = style_details::table
-            .filter(style_details::product_id.eq(id.get()))
-            .order(style_details::style_id)
-            .select(StyleDetailRow::as_select())
-            .load::<StyleDetailRow>(&mut &*conn);
-        let (exists, rows) = try_join(exists.map(Result::optional), rows)
-            .await
-            .map_err(query_error)?;
+        let (exists, rows) = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    let exists = products::table
+                        .find(id.get())
+                        .select(products::id)
+                        .first::<i32>(&mut &*conn);
+                    let rows = style_details::table
+                        .filter(style_details::product_id.eq(id.get()))
+                        .order(style_details::style_id)
+                        .select(StyleDetailRow::as_select())
+                        .load::<StyleDetailRow>(&mut &*conn);
+                    try_join(exists.map(Result::optional), rows).await.map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?;
         exists.ok_or(StoreError::ProductNotFound(id.get()))?;
         let styles = rows
             .into_iter()
@@ -386,14 +413,21 @@ impl PgStore {
 
     /// [`StylesQuery::ReadModel`]: one statement; no row means no such product.
     async fn styles_read_model(&self, id: ProductId) -> Result<Vec<Style>, StoreError> {
-        let mut conn = self.conn().await?;
-        let document = product_styles::table
-            .find(id.get())
-            .select(product_styles::styles)
-            .first::<String>(&mut conn)
-            .await
-            .optional()
-            .map_err(query_error)?
+        let document = self
+            .pools
+            .read(move |conn| {
+                async move {
+                    product_styles::table
+                        .find(id.get())
+                        .select(product_styles::styles)
+                        .first::<String>(&mut &*conn)
+                        .await
+                        .optional()
+                        .map_err(query_error)
+                }
+                .boxed()
+            })
+            .await?
             .ok_or(StoreError::ProductNotFound(id.get()))?;
         styles_document::decode(&document)
     }

@@ -3,7 +3,12 @@
 //!
 //! A test gets its own database, copied from a template database that is
 //! built once per test run (under an advisory lock, so parallel test
-//! processes build it once) and dropped when the test ends.
+//! processes build it once) and dropped when the test ends. Tests that stop
+//! servers get a [`PrivateCluster`] instead.
+
+mod cluster;
+
+pub use cluster::PrivateCluster;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

@@ -1,0 +1,150 @@
+//! Reads through a real streaming replica: a private primary and a hot
+//! standby made by `scripts/pg replica up` (pg_basebackup), so servers can be
+//! paused and stopped without disturbing the shared cluster.
+
+use std::time::{Duration, Instant};
+
+use catalog_contract::Fixture;
+use catalog_core::{CatalogStore, Page, ProductId};
+use catalog_pg::testing::PrivateCluster;
+use catalog_pg::{PgConfig, PgStore};
+use catalog_source::GenerateConfig;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+#[derive(QueryableByName)]
+struct Lsn {
+    #[diesel(sql_type = Text)]
+    lsn: String,
+}
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    flag: bool,
+}
+
+fn connect(url: &str) -> PgConnection {
+    PgConnection::establish(url).unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
+}
+
+/// Waits until the replica has replayed everything the primary wrote so far
+/// (the insert position: commits are asynchronous, `synchronous_commit = off`).
+fn wait_for_replay(primary_url: &str, replica_url: &str) {
+    let lsn = diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+        .get_result::<Lsn>(&mut connect(primary_url))
+        .expect("primary WAL position")
+        .lsn;
+    let mut replica = connect(replica_url);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let replayed = diesel::sql_query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS flag")
+            .bind::<Text, _>(&lsn)
+            .get_result::<Flag>(&mut replica)
+            .expect("replica replay position")
+            .flag;
+        if replayed {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the replica did not replay up to {lsn}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn product_name(store: &PgStore, id: i32) -> String {
+    let id = ProductId::new(id).unwrap();
+    store.product(id).await.expect("the product").name
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() {
+    let cluster = PrivateCluster::new("replica");
+    let replica_url = cluster.replica_up();
+    let primary_url = cluster.up();
+    let mut replica_admin = connect(&replica_url.replace("/catalog", "/postgres"));
+    let in_recovery = diesel::sql_query("SELECT pg_is_in_recovery() AS flag")
+        .get_result::<Flag>(&mut replica_admin)
+        .unwrap()
+        .flag;
+    assert!(in_recovery, "the replica is a standby");
+
+    let fixture = Fixture::generate(&GenerateConfig {
+        products: 120,
+        seed: 12,
+        dirty_rate: 0.0,
+    });
+    let source = fixture.path().to_owned();
+    let url = primary_url.clone();
+    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("import into the primary");
+    wait_for_replay(&primary_url, &replica_url);
+
+    let primary_only = PgStore::connect(&PgConfig::new(&primary_url)).await.expect("connect");
+    let mut config = PgConfig::new(&primary_url);
+    config.replica_urls = vec![replica_url.clone()];
+    config.replica_backoff = Duration::from_millis(200);
+    config.connect_timeout = Duration::from_millis(500);
+    let replicated = PgStore::connect(&config).await.expect("connect with a replica");
+
+    // The same answers through the replica as from the primary.
+    let page = Page::new(1, 200).unwrap();
+    assert_eq!(
+        replicated.products(page).await.unwrap(),
+        primary_only.products(page).await.unwrap()
+    );
+    for id in fixture.oracle.product_ids().into_iter().step_by(7) {
+        let id = ProductId::new(id).unwrap();
+        assert_eq!(
+            replicated.styles(id).await.unwrap(),
+            primary_only.styles(id).await.unwrap()
+        );
+        assert_eq!(
+            replicated.related(id).await.unwrap(),
+            primary_only.related(id).await.unwrap()
+        );
+    }
+
+    // With replay paused, a change on the primary is not seen by reads: they
+    // come from the replica.
+    let original = product_name(&primary_only, 1).await;
+    replica_admin.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+    connect(&primary_url)
+        .batch_execute("UPDATE catalog.products SET name = 'Renamed on the primary' WHERE id = 1")
+        .unwrap();
+    assert_eq!(product_name(&primary_only, 1).await, "Renamed on the primary");
+    for _ in 0..5 {
+        assert_eq!(product_name(&replicated, 1).await, original);
+    }
+    replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+    wait_for_replay(&primary_url, &replica_url);
+    assert_eq!(product_name(&replicated, 1).await, "Renamed on the primary");
+
+    // Replica down: every read still succeeds, from the primary.
+    drop(replica_admin);
+    cluster.replica_down();
+    for _ in 0..10 {
+        assert_eq!(product_name(&replicated, 1).await, "Renamed on the primary");
+        replicated.ready().await.expect("ready through the primary");
+    }
+    let pools: Vec<String> = replicated.pool_status().into_iter().map(|pool| pool.name).collect();
+    assert_eq!(pools, ["primary", "replica-1"]);
+
+    // Replica back: after the backoff, reads go to it again (seen by pausing
+    // its replay once more).
+    cluster.replica_up();
+    let mut replica_admin = connect(&replica_url.replace("/catalog", "/postgres"));
+    wait_for_replay(&primary_url, &replica_url);
+    replica_admin.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+    connect(&primary_url)
+        .batch_execute("UPDATE catalog.products SET name = 'Renamed again' WHERE id = 1")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while product_name(&replicated, 1).await != "Renamed on the primary" {
+        assert!(Instant::now() < deadline, "reads never went back to the replica");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+}
