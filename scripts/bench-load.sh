@@ -12,6 +12,7 @@
 # Writes docs/bench/load/results.jsonl, README.md and the charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 products=${PRODUCTS:-1000000}
 stores=${STORES:-pg mem}
 duration=${DURATION:-10s}
@@ -23,23 +24,18 @@ data=.data/gen-$products
 out=docs/bench/load
 mkdir -p "$out" .data/nginx
 
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
-done
+install_tools wrk:wrk nginx:nginx
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v oha >/dev/null || cargo install -q oha --version 1.16.0 --locked
 python3 -c "import matplotlib" 2>/dev/null || pip install -q matplotlib >/dev/null 2>&1 || echo "no matplotlib: the report will have no charts" >&2
 cargo build --release -q -p catalog-http
 bin=target/release/catalog-http
-[ -f "$data/related.csv" ] || "$bin" generate --products "$products" --seed 1 --dirty 0.001 --out "$data" >/dev/null
+ensure_source "$bin" "$data" "$products"
 max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
 
 pids=()
-nginx_pid=
-cleanup() { for pid in "${pids[@]}" $nginx_pid; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; static_nginx_down; }
 trap cleanup EXIT
-
-wait_for() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
 start_service() { # store cache_mb port [extra serve flags...]
   local store=$1 cache=$2 port=$3
@@ -53,12 +49,8 @@ start_service() { # store cache_mb port [extra serve flags...]
 
 stop_service() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 
-ids_label() { [ "$1" -gt 0 ] && echo "hot $1" || echo random; }
-
 run() { # label url route hot: wrk at fixed concurrency
-  local json
-  json=$(ROUTE=$3 MAX_ID=$max_id HOT=$4 wrk -t"$threads" -c"$connections" -d"$duration" -s scripts/load/profile.lua "$2" | tail -1)
-  echo "{\"kind\":\"load\",\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$(ids_label "$4")\",${json#\{}" | tee -a "$out/results.jsonl"
+  wrk_row "$1" "$2" "$3" "$4" "$max_id" "$threads" "$connections" "$duration" | tee -a "$out/results.jsonl"
 }
 
 run_at_rate() { # label url: oha at a constant rate on the mixed profile, latency corrected
@@ -74,44 +66,14 @@ memory() { # label pid: resident memory of the service after its runs
     "/proc/$2/status" | tee -a "$out/results.jsonl"
 }
 
-if [[ " $stores " == *" pg "* ]]; then
-  url=$(scripts/pg up)
-  "$bin" migrate --database-url "$url" >/dev/null
-  loaded=$(psql "$url" -tAc "SELECT count(*) FROM catalog.products" 2>/dev/null || echo 0)
-  [ "$loaded" = "$products" ] || "$bin" import --data "$data" --database-url "$url" --rejects /tmp/bench-rejects.csv >/dev/null
-  # Every table, index and TOAST table of the catalog into shared_buffers, so
-  # each run starts from the same warm state (see scripts/pg on the page cache).
-  psql "$url" -qAt -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-CREATE EXTENSION IF NOT EXISTS pg_prewarm;
-SELECT pg_prewarm(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'catalog' AND c.relkind IN ('r', 'i')
-UNION ALL
-SELECT pg_prewarm(c.reltoastrelid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'catalog' AND c.reltoastrelid <> 0;
-SQL
-fi
+[[ " $stores " == *" pg "* ]] && ensure_pg_catalog "$bin" "$data" "$products" >/dev/null
 
 # The ceiling: nginx serving the styles answer as a static file (taken afresh
 # from this catalog by the first service), measured before every service's runs
 # so each figure is compared with a ceiling taken minutes, not an hour, apart.
-cat >.data/nginx/nginx.conf <<CONF
-worker_processes auto;
-pid $PWD/.data/nginx/nginx.pid;
-error_log $PWD/.data/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  server { listen 127.0.0.1:3399; root $PWD/.data/nginx; }
-}
-CONF
 rm -f .data/nginx/styles.json
 ceiling() { # label: nginx at the same load, started on first use
-  if [ ! -f .data/nginx/nginx.pid ] || ! kill -0 "$(cat .data/nginx/nginx.pid)" 2>/dev/null; then
-    nginx -c "$PWD/.data/nginx/nginx.conf"
-    nginx_pid=$(cat .data/nginx/nginx.pid)
-    wait_for http://127.0.0.1:3399/styles.json
-  fi
+  static_nginx_up
   run "nginx static $(wc -c <.data/nginx/styles.json) B, before $1" http://127.0.0.1:3399 static 0
 }
 

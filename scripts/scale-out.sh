@@ -17,28 +17,19 @@
 # and the rendered nginx configuration live in .data/scale-out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 state=$PWD/.data/scale-out
 first_port=3101
 listen=127.0.0.1:8080
-
-install() { # tool:debian-package...
-  local pair
-  for pair in "$@"; do
-    command -v "${pair%%:*}" >/dev/null || { apt-get update -qq && apt-get install -y -qq "${pair#*:}" >/dev/null; }
-  done
-}
+# nginx's cache: in RAM (tmpfs) where there is one, as these virtual machines'
+# disks are slow (docs/bench/scale); NGINX_CACHE_DIR overrides.
+if [ -d /dev/shm ]; then cache_dir=${NGINX_CACHE_DIR:-/dev/shm/catalog-nginx-cache}; else cache_dir=${NGINX_CACHE_DIR:-$state/cache}; fi
 
 # The service binary: BIN, else a release build (made or brought up to date here).
 binary() {
   if [ -n "${BIN:-}" ]; then echo "$BIN"; return; fi
   cargo build --release -q -p catalog-http
   echo target/release/catalog-http
-}
-
-wait_for() { # url
-  for _ in $(seq 1 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "scale-out: no answer from $1" >&2
-  return 1
 }
 
 stop_pidfile() { # file
@@ -78,8 +69,8 @@ render_nginx() { # instances cache
   for n in $(seq 1 "$1"); do
     upstreams+="server 127.0.0.1:$((first_port + n - 1)) max_fails=2 fail_timeout=5s; "
   done
-  mkdir -p "$state/cache" "$state/logs"
-  CATALOG_LISTEN=$listen CATALOG_UPSTREAMS=$upstreams CATALOG_CACHE_DIR=$state/cache \
+  mkdir -p "$cache_dir" "$state/logs"
+  CATALOG_LISTEN=$listen CATALOG_UPSTREAMS=$upstreams CATALOG_CACHE_DIR=$cache_dir \
     CATALOG_PROXY_CACHE=$([ "$2" = cache ] && echo catalog || echo off) CATALOG_INTERNAL=127.0.0.1 \
     envsubst '${CATALOG_LISTEN} ${CATALOG_UPSTREAMS} ${CATALOG_CACHE_DIR} ${CATALOG_PROXY_CACHE} ${CATALOG_INTERNAL}' \
     <deploy/nginx/catalog.conf.template >"$state/catalog.conf"
@@ -97,7 +88,7 @@ http {
 CONF
   mkdir -p "$state/tmp"
   # nginx's workers (user nobody or www-data when started as root) write the cache.
-  [ "$(id -u)" = 0 ] && chmod -R a+rwX "$state/cache" "$state/tmp"
+  [ "$(id -u)" = 0 ] && chmod -R a+rwX "$cache_dir" "$state/tmp"
   nginx -t -q -p "$state" -c "$state/nginx.conf"
 }
 
@@ -105,16 +96,16 @@ up() { # instances cache
   local instances=$1 cache=${2:-no-cache} n
   [[ $instances =~ ^[1-9][0-9]?$ ]] || { echo "scale-out: instances must be 1 to 99, got '$instances'" >&2; exit 2; }
   [[ $cache =~ ^(cache|no-cache)$ ]] || { echo "scale-out: cache or no-cache, got '$cache'" >&2; exit 2; }
-  install nginx:nginx envsubst:gettext-base
+  install_tools nginx:nginx envsubst:gettext-base
   local bin
   bin=$(binary)
   down
   mkdir -p "$state"
-  rm -rf "$state/cache"
+  rm -rf "$cache_dir"
   [ "${STORE:-pg}" = pg ] && [ -z "${DATABASE_URL:-}" ] && scripts/pg up >/dev/null
   for n in $(seq 1 "$instances"); do start_instance "$bin" "$n"; done
   for n in $(seq 1 "$instances"); do
-    wait_for "http://127.0.0.1:$((first_port + n - 1))/readyz" || { tail -5 "$state/instance-$n.log" >&2; exit 1; }
+    wait_for "http://127.0.0.1:$((first_port + n - 1))/readyz"
   done
   render_nginx "$instances" "$cache"
   rm -f "$state/logs/error.log"
@@ -136,7 +127,7 @@ signal() { # number signal
 # Then, with the cache on and max-age 1 s, answers stay served (stale) while
 # every instance is down.
 check() {
-  install wrk:wrk
+  install_tools wrk:wrk
   export STORE=${STORE:-mem}
   trap down EXIT
   local url json requests failures

@@ -3,12 +3,19 @@
 --           (list: a random deep page; first: page 1; deep: the same page near the end every time)
 --   MAX_ID  ids are drawn from 1..MAX_ID (the whole range: the cold, honest case)
 --   HOT     if > 0, ids are drawn from a fixed set of HOT ids (the sale-day case)
+--   COUNT_5XX  if set, also count 5xx answers (server_errors in the JSON line); off by
+--              default, as a per-response callback costs wrk some throughput
 -- The mixed profile is 10% list (random deep page), 30% product, 45% styles, 15% related.
 -- done() prints one JSON line with throughput, latency percentiles and errors.
 local route = os.getenv("ROUTE") or "styles"
 local max_id = tonumber(os.getenv("MAX_ID") or "1000")
 local hot = tonumber(os.getenv("HOT") or "0")
 local hot_ids = {}
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
 
 function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
@@ -51,11 +58,24 @@ function request()
   return wrk.format("GET", path(kind))
 end
 
+server_errors = 0
+if os.getenv("COUNT_5XX") then
+  function response(status, headers, body)
+    if status >= 500 then server_errors = server_errors + 1 end
+  end
+end
+
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  local fives = ""
+  if os.getenv("COUNT_5XX") then
+    local count = 0
+    for _, thread in ipairs(threads) do count = count + thread:get("server_errors") end
+    fives = string.format(',"server_errors":%d', count)
+  end
   io.write(string.format(
-    '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
+    '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"socket_errors":%d,"non_2xx":%d%s}\n',
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, errors, summary.errors.status))
+    latency.max / 1000, errors, summary.errors.status, fives))
 end
