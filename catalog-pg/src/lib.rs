@@ -4,7 +4,9 @@
 //! - [`migrate`] applies the embedded migrations (schema `catalog`).
 //! - [`import`] loads a source directory with binary `COPY` into a new
 //!   schema and swaps it in atomically.
-//! - [`PgStore`] answers the four queries over a diesel-async pool.
+//! - [`PgStore`] answers the four queries over diesel-async pools: the
+//!   primary's, and one per read replica when [`PgConfig::replica_urls`]
+//!   names some (reads go to them in turn, the primary stands in).
 
 mod error;
 mod import;

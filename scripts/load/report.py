@@ -76,7 +76,8 @@ print()
 print(f"Machine: {cores_and_memory()}, shared by the service, its database and the load tool "
       f"({platform.node()}). Catalog: {int(products):,} products (generated, seed 1, 0.1% dirty lines).")
 print(f"Load: wrk, {connections} connections, 2 threads, {duration} per row; ids drawn at random over the whole "
-      "range, or from a fixed hot set of 1,000 ids. Command: `scripts/bench-load.sh`.")
+      "range, or from a fixed hot set of 1,000 ids. Command: `scripts/bench-load.sh`. Several instances behind "
+      "nginx, with its cache: [../scale](../scale/README.md) (`scripts/bench-scale.sh`).")
 print(f"Reference measured in the same run: nginx serving the styles answer as a static file "
       f"({static_bytes} bytes), the ceiling of this machine, measured before each service's runs: "
       f"{', '.join(format(r['rps'], ',.0f') for r in ceilings)} requests/s (median {ceiling_rps:,.0f}). "
