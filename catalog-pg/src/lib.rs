@@ -1,8 +1,8 @@
 //! The PostgreSQL [`CatalogStore`](catalog_core::CatalogStore), its schema
 //! migrations, and the bulk import.
 //!
-//! - [`migrate`] applies the embedded migrations (schema `catalog`).
-//! - [`import`] loads a source directory with binary `COPY` into a new
+//! - [`migrate()`] applies the embedded migrations (schema `catalog`).
+//! - [`import()`] loads a source directory with binary `COPY` into a new
 //!   schema and swaps it in atomically.
 //! - [`PgStore`] answers the four queries over diesel-async pools: the
 //!   primary's, and one per read replica when [`PgConfig::replica_urls`]
