@@ -62,11 +62,12 @@ const CORS_HEADERS: [&str; 6] = [
 /// as `Accept-Encoding` asks, CORS, and a JSON
 /// error for every request no route answers (404, 405, 403).
 pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
+    let any_origin = config.cors_origins.is_empty();
     let mut cors = warp::cors()
         .allow_methods([Method::GET, Method::HEAD])
         .allow_headers(CORS_HEADERS)
         .max_age(config.cors_max_age);
-    cors = if config.cors_origins.is_empty() {
+    cors = if any_origin {
         cors.allow_any_origin()
     } else {
         cors.allow_origins(config.cors_origins.iter().map(String::as_str))
@@ -95,8 +96,8 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .unify()
         .recover(rejection_to_json)
         .unify();
-    warp::header::optional::<String>("if-none-match")
-        .and(warp::header::optional::<String>("accept-encoding"))
+    lenient_header("if-none-match")
+        .and(lenient_header("accept-encoding"))
         .and(answers)
         .map(
             move |if_none_match: Option<String>, accept_encoding: Option<String>, response| {
@@ -112,9 +113,39 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         .map(Reply::into_response)
         .recover(|rejection| async { rejection_to_json(rejection).await.map(Reply::into_response) })
         .unify()
+        .map(move |response| shareable_cors(response, any_origin))
         .with(log)
         .map(Reply::into_response)
         .boxed()
+}
+
+/// An optional request header as text; a value that is not visible ASCII
+/// counts as absent rather than failing the request (these headers only
+/// offer a cheaper answer, never change it).
+fn lenient_header(name: &'static str) -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
+    warp::header::optional::<String>(name).or_else(|_| async { Ok::<_, Infallible>((None,)) })
+}
+
+/// Makes CORS headers safe for shared caches (nginx, a CDN), which keep one
+/// answer for every caller. warp echoes the caller's `Origin`, and sends no
+/// `Access-Control-Allow-Origin` when there is none, so a cached copy would
+/// carry one site's permission, or none, to every other site. With any origin
+/// allowed every answer says `*`; with a list, the header depends on the
+/// caller's `Origin`, which `Vary` then names.
+fn shareable_cors(mut response: warp::reply::Response, any_origin: bool) -> warp::reply::Response {
+    let headers = response.headers_mut();
+    if any_origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    } else {
+        let vary = match headers.get(header::VARY).and_then(|value| value.to_str().ok()) {
+            Some(existing) => HeaderValue::from_str(&format!("{existing}, origin")).ok(),
+            None => Some(HeaderValue::from_static("origin")),
+        };
+        if let Some(vary) = vary {
+            headers.insert(header::VARY, vary);
+        }
+    }
+    response
 }
 
 /// `GET /metrics`: the service's metrics in the Prometheus text format.

@@ -213,3 +213,43 @@ async fn small_answers_and_unacceptable_codings_are_sent_as_they_are() {
         (400, None)
     );
 }
+
+#[tokio::test]
+async fn with_any_origin_allowed_every_answer_says_star_so_a_shared_copy_serves_every_site() {
+    let app = app(CachePolicy::default());
+    for (path, origin) in [
+        ("/products/2", None),
+        ("/products/2", Some("https://a.example")),
+        ("/products/2/styles", Some("https://b.example")),
+        ("/products/0", Some("https://a.example")),
+    ] {
+        let mut request = warp::test::request().path(path);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.reply(&app).await;
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some("*"),
+            "{path} from {origin:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unreadable_conditional_and_encoding_headers_count_as_absent() {
+    let app = app(CachePolicy::default());
+    let plain = request(&app, "/products/4/styles", None).await;
+    for name in ["if-none-match", "accept-encoding"] {
+        let response = warp::test::request()
+            .path("/products/4/styles")
+            .header(
+                name,
+                warp::http::HeaderValue::from_bytes(b"\"caf\xe9\"").expect("obs-text"),
+            )
+            .reply(&app)
+            .await;
+        assert_eq!(response.status(), 200, "{name}");
+        assert_eq!(response.body(), plain.body(), "{name}");
+    }
+}

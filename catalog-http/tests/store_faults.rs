@@ -114,6 +114,12 @@ async fn cors_origins_can_be_restricted() {
         .await;
     assert_eq!(allowed.status(), 200);
     assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
+    // The answer depends on the caller's origin: a shared cache must keep one per origin.
+    assert_eq!(allowed.headers()["vary"], "accept-encoding, origin");
+    let no_origin = warp::test::request().path("/products/1/related").reply(&filter).await;
+    assert_eq!(no_origin.status(), 200);
+    assert!(!no_origin.headers().contains_key("access-control-allow-origin"));
+    assert_eq!(no_origin.headers()["vary"], "accept-encoding, origin");
     let refused = warp::test::request()
         .path("/products/1/related")
         .header("origin", "https://evil.example")
