@@ -52,4 +52,7 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Requests waiting for a connection.
     pub waiting: usize,
+    /// Whether reads go to this pool now: false while a replica that could
+    /// not be reached is left out.
+    pub up: bool,
 }

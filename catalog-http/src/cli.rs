@@ -85,6 +85,10 @@ struct PoolArgs {
     /// Milliseconds to wait for a connection before answering 503.
     #[arg(long, env = "CATALOG_PG_CONNECT_TIMEOUT_MS", default_value_t = 2_000)]
     connect_timeout_ms: u64,
+    /// Milliseconds a replica that cannot be reached is left out (doubled
+    /// after each failure in a row, up to 32 times) before one read tries it again.
+    #[arg(long, env = "CATALOG_PG_REPLICA_BACKOFF_MS", default_value_t = 1_000)]
+    replica_backoff_ms: u64,
     /// How the styles route queries PostgreSQL.
     #[arg(long, env = "CATALOG_PG_STYLES_QUERY", value_enum, default_value = "read-model")]
     styles_query: StylesQueryArg,
@@ -227,6 +231,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 pg.pool_size = args.pool.pool_size;
                 pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
                 pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);
+                pg.replica_backoff = Duration::from_millis(args.pool.replica_backoff_ms);
                 pg.styles_query = match args.pool.styles_query {
                     StylesQueryArg::ReadModel => StylesQuery::ReadModel,
                     StylesQueryArg::Aggregated => StylesQuery::Aggregated,

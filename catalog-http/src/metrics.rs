@@ -5,7 +5,7 @@
 //! Each service has its own registry (no global state), so several services,
 //! or tests, can live in one process.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use catalog_core::CatalogStore;
@@ -34,7 +34,11 @@ pub(crate) struct ServiceMetrics {
     pool_connections: IntGaugeVec,
     pool_max_connections: IntGaugeVec,
     pool_waiting: IntGaugeVec,
+    pool_up: IntGaugeVec,
     store: Arc<dyn CatalogStore>,
+    /// Held while rendering: the cache counters are brought up to date by a
+    /// difference, which two scrapes at once would add twice.
+    rendering: Mutex<()>,
 }
 
 impl ServiceMetrics {
@@ -82,6 +86,14 @@ impl ServiceMetrics {
             &["pool"],
         )
         .expect("valid metric definition");
+        let pool_up = IntGaugeVec::new(
+            Opts::new(
+                "catalog_store_pool_up",
+                "1 while reads go to the pool, 0 while a replica that could not be reached is left out.",
+            ),
+            &["pool"],
+        )
+        .expect("valid metric definition");
         let registry = Registry::new();
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
@@ -91,6 +103,7 @@ impl ServiceMetrics {
             Box::new(pool_connections.clone()),
             Box::new(pool_max_connections.clone()),
             Box::new(pool_waiting.clone()),
+            Box::new(pool_up.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -104,7 +117,9 @@ impl ServiceMetrics {
             pool_connections,
             pool_max_connections,
             pool_waiting,
+            pool_up,
             store,
+            rendering: Mutex::new(()),
         }
     }
 
@@ -119,6 +134,7 @@ impl ServiceMetrics {
 
     /// Everything recorded so far, in the Prometheus text format.
     pub(crate) fn render(&self) -> Vec<u8> {
+        let _rendering = self.rendering.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cache) = &self.cache {
             let stats = cache.stats();
             self.cache_hits.inc_by(stats.hits.saturating_sub(self.cache_hits.get()));
@@ -140,6 +156,9 @@ impl ServiceMetrics {
             self.pool_waiting
                 .with_label_values(&[pool.name.as_str()])
                 .set(gauge(pool.waiting));
+            self.pool_up
+                .with_label_values(&[pool.name.as_str()])
+                .set(i64::from(pool.up));
         }
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
@@ -151,15 +170,16 @@ impl ServiceMetrics {
 
 /// A bounded label for `path`, so that ids never become label values.
 fn route_label(path: &str) -> &'static str {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["products"] => "list",
-        ["products", _] => "product",
-        ["products", _, "styles"] => "styles",
-        ["products", _, "related"] => "related",
-        ["healthz"] => "healthz",
-        ["readyz"] => "readyz",
-        ["metrics"] => "metrics",
+    let mut segments = path.trim_matches('/').split('/');
+    match (segments.next(), segments.next(), segments.next(), segments.next()) {
+        (Some("products"), None, ..) => "list",
+        (Some("products"), Some(_), None, _) => "product",
+        (Some("products"), Some(_), Some("styles"), None) => "styles",
+        (Some("products"), Some(_), Some("related"), None) => "related",
+        (Some("healthz"), None, ..) => "healthz",
+        (Some("readyz"), None, ..) => "readyz",
+        (Some("metrics"), None, ..) => "metrics",
+        (Some("openapi.json"), None, ..) => "openapi",
         _ => "other",
     }
 }
@@ -177,7 +197,10 @@ mod tests {
             ("/products/abc/styles", "styles"),
             ("/products/12/related/", "related"),
             ("/healthz", "healthz"),
+            ("/openapi.json", "openapi"),
             ("/products/12/photos", "other"),
+            ("/products/12/styles/x", "other"),
+            ("/healthz/x", "other"),
             ("/", "other"),
         ] {
             assert_eq!(route_label(path), label, "{path}");

@@ -65,6 +65,7 @@ async fn metrics_show_each_connection_pool_of_a_postgres_store() {
         .port();
     let mut config = catalog_pg::PgConfig::new(db.url());
     config.pool_size = 3;
+    config.replica_backoff = std::time::Duration::from_secs(60);
     config.replica_urls = vec![format!("postgres://postgres@127.0.0.1:{closed_port}/catalog")];
     let store = catalog_pg::PgStore::connect(&config).await.expect("connect");
     let app = service(std::sync::Arc::new(store), &ServiceConfig::default());
@@ -82,6 +83,8 @@ async fn metrics_show_each_connection_pool_of_a_postgres_store() {
         r#"catalog_store_pool_connections{pool="primary",state="in_use"} 0"#,
         r#"catalog_store_pool_connections{pool="replica-1",state="idle"} 0"#,
         r#"catalog_store_pool_waiting{pool="primary"} 0"#,
+        r#"catalog_store_pool_up{pool="primary"} 1"#,
+        r#"catalog_store_pool_up{pool="replica-1"} 0"#,
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }

@@ -26,24 +26,129 @@ pub enum PgError {
     Import(#[from] catalog_source::ImportError),
 }
 
-/// Maps a query error: lost connections and timeouts are the store being
-/// unavailable (503), everything else an internal fault.
-pub(crate) fn query_error(err: DieselError) -> StoreError {
-    let unavailable = match &err {
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+/// Why a read failed on one server; it decides whether the read is asked
+/// again elsewhere (see `pool`), then becomes a [`StoreError`].
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The server refused or dropped the connection, is shutting down or
+    /// starting up, or did not answer in time: a replica is left out for a while.
+    Unreachable(String),
+    /// A replica cancelled the statement to replay the primary's changes (a
+    /// recovery conflict): the replica is fine, the read is asked of the primary.
+    RecoveryConflict(String),
+    /// Every connection of the pool stayed in use for the whole wait: the
+    /// server is up but saturated (a 503).
+    Busy(String),
+    /// Anything else, answered as it is (a statement timeout is a 503, a
+    /// fault a 500).
+    Store(StoreError),
+}
+
+impl From<ReadError> for StoreError {
+    fn from(err: ReadError) -> StoreError {
+        match err {
+            ReadError::Unreachable(reason) | ReadError::RecoveryConflict(reason) | ReadError::Busy(reason) => {
+                StoreError::Unavailable(reason)
+            }
+            ReadError::Store(err) => err,
+        }
+    }
+}
+
+/// Classifies a query error. PostgreSQL's messages are matched in English (its
+/// default `lc_messages`, and RDS's), as diesel keeps only some SQLSTATEs.
+pub(crate) fn read_error(err: DieselError) -> ReadError {
+    let text = err.to_string();
+    match &err {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
+        | DieselError::BrokenTransactionManager => ReadError::Unreachable(text),
+        // 40001, and the 40P01 / 57P04 forms of "... due to conflict with recovery".
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ReadError::RecoveryConflict(text),
+        DieselError::DatabaseError(_, info) if info.message().contains("conflict with recovery") => {
+            ReadError::RecoveryConflict(text)
+        }
         DieselError::DatabaseError(_, info) => {
             let message = info.message();
-            message.contains("statement timeout")
-                || message.contains("terminating connection")
+            if message.contains("canceling statement") {
+                // 57014: the statement timeout (or a cancel request); the server is up.
+                ReadError::Store(StoreError::Unavailable(text))
+            } else if message.contains("terminating connection")
                 || message.contains("shutting down")
+                || message.contains("starting up")
+                || message.contains("recovery mode")
                 || message.contains("connection")
+            {
+                ReadError::Unreachable(text)
+            } else {
+                ReadError::Store(StoreError::Internal(text))
+            }
         }
-        DieselError::BrokenTransactionManager => true,
-        _ => false,
-    };
-    if unavailable {
-        StoreError::Unavailable(err.to_string())
-    } else {
-        StoreError::Internal(err.to_string())
+        _ => ReadError::Store(StoreError::Internal(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn lost_connections_and_stopping_servers_are_unreachable() {
+        for err in [
+            database_error(DatabaseErrorKind::ClosedConnection, "server closed the connection"),
+            database_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "error communicating with the server",
+            ),
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            database_error(DatabaseErrorKind::Unknown, "the database system is shutting down"),
+            database_error(DatabaseErrorKind::Unknown, "the database system is starting up"),
+        ] {
+            assert!(matches!(read_error(err), ReadError::Unreachable(_)));
+        }
+    }
+
+    #[test]
+    fn recovery_conflicts_are_told_apart_from_a_lost_server() {
+        for err in [
+            database_error(
+                DatabaseErrorKind::SerializationFailure,
+                "canceling statement due to conflict with recovery",
+            ),
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to conflict with recovery",
+            ),
+        ] {
+            assert!(matches!(read_error(err), ReadError::RecoveryConflict(_)));
+        }
+    }
+
+    #[test]
+    fn a_statement_timeout_is_a_503_from_a_server_that_is_up() {
+        let err = database_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to statement timeout",
+        );
+        assert!(matches!(read_error(err), ReadError::Store(StoreError::Unavailable(_))));
+    }
+
+    #[test]
+    fn other_failures_are_internal() {
+        let err = database_error(
+            DatabaseErrorKind::Unknown,
+            "relation \"catalog.products\" does not exist",
+        );
+        assert!(matches!(read_error(err), ReadError::Store(StoreError::Internal(_))));
+        assert!(matches!(
+            read_error(DieselError::NotFound),
+            ReadError::Store(StoreError::Internal(_))
+        ));
     }
 }

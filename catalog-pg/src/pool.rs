@@ -1,25 +1,39 @@
 //! The store's connection pools: one on the primary and one per read replica,
 //! and which of them a read goes to.
 //!
-//! Reads go to the replicas in turn (round robin). A replica that cannot give
-//! a connection, or whose connection fails under a query, is skipped for
-//! [`PgConfig::replica_backoff`] and the read is answered by the primary, so a
-//! replica going down costs no failed request. Replicas lag the primary by
+//! Reads go to the replicas in turn (round robin). A replica that cannot be
+//! reached (it refuses or drops the connection, or does not answer within
+//! the statement timeout plus the connect timeout) is left out and the read
+//! is answered by the primary, so a replica going down costs no failed
+//! request. It is left out for [`PgConfig::replica_backoff`], doubled after
+//! each failure in a row up to [`MAX_BACKOFF_FACTOR`] times; when that time is
+//! over, one read alone tries it again (the others keep going elsewhere), and
+//! a read that succeeds brings it back. A replica that cancels a statement to
+//! replay the primary's changes (a recovery conflict) stays in, and that read
+//! is asked of the primary. A statement timeout or a pool with no free
+//! connection is a 503 from whichever server it was: the server is up, and
+//! asking another would only double the wait. Replicas lag the primary by
 //! their replay delay: right after an import a replica may still serve the
 //! previous catalog for a moment.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use catalog_core::{PoolStatus, StoreError};
+use deadpool::managed::TimeoutType;
+use diesel::QueryResult;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use crate::error::PgError;
+use crate::error::{PgError, ReadError, read_error};
 use crate::store::PgConfig;
+
+/// How many times [`PgConfig::replica_backoff`] a replica that keeps failing
+/// is left out at most.
+pub(crate) const MAX_BACKOFF_FACTOR: u32 = 32;
 
 /// The primary's pool and the replicas' pools of one store.
 pub(crate) struct Pools {
@@ -27,16 +41,76 @@ pub(crate) struct Pools {
     replicas: Vec<Replica>,
     /// Round-robin counter over `replicas`.
     next: AtomicUsize,
-    /// Origin of the replicas' `down_until` clocks.
+    /// Origin of the replicas' clocks.
     started: Instant,
     backoff: Duration,
+    /// Longest a checked-out connection may take to answer before its server
+    /// counts as unreachable (the statement timeout fires first on a server
+    /// that is up).
+    answer_timeout: Duration,
+    /// How long a replica is held out of rotation while one read tries it again.
+    probe_hold: Duration,
 }
 
-/// One read replica and until when it is skipped.
+/// One read replica and its health.
 struct Replica {
     pool: Pool<AsyncPgConnection>,
-    /// Milliseconds after `Pools::started` before which the replica is not asked.
+    health: Health,
+}
+
+/// Whether reads go to a replica, and for how long it is left out after failing.
+#[derive(Default)]
+struct Health {
+    /// Milliseconds after `Pools::started` before which the replica is not
+    /// asked; 0 while it is up.
     down_until: AtomicU64,
+    /// Failures in a row; each doubles the time left out.
+    failures: AtomicU32,
+}
+
+impl Health {
+    /// Whether a read may go to the replica at `now`: it is up, or its time
+    /// out is over and this read is the one that tries it (holding the others
+    /// off for `hold` ms meanwhile).
+    fn admits(&self, now: u64, hold: u64) -> bool {
+        let until = self.down_until.load(Ordering::Relaxed);
+        until == 0
+            || (until <= now
+                && self
+                    .down_until
+                    .compare_exchange(
+                        until,
+                        now.saturating_add(hold).max(1),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok())
+    }
+
+    /// The replica answered: it is up again.
+    fn answered(&self) {
+        if self.down_until.load(Ordering::Relaxed) != 0 {
+            self.failures.store(0, Ordering::Relaxed);
+            self.down_until.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The replica could not be reached at `now`: leaves it out for `base`
+    /// doubled per failure in a row (at most [`MAX_BACKOFF_FACTOR`] times),
+    /// and returns for how long.
+    fn failed(&self, now: u64, base: Duration) -> Duration {
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        let factor = 1u32 << failures.saturating_sub(1).min(MAX_BACKOFF_FACTOR.ilog2());
+        let backoff = base.saturating_mul(factor);
+        let until = now.saturating_add(backoff.as_millis() as u64).max(1);
+        self.down_until.store(until, Ordering::Relaxed);
+        backoff
+    }
+
+    /// Whether reads go to the replica at `now`.
+    fn is_up(&self, now: u64) -> bool {
+        self.down_until.load(Ordering::Relaxed) <= now
+    }
 }
 
 impl Pools {
@@ -49,59 +123,103 @@ impl Pools {
             .map(|url| {
                 Ok(Replica {
                     pool: pool(url, config)?,
-                    down_until: AtomicU64::new(0),
+                    health: Health::default(),
                 })
             })
             .collect::<Result<_, PgError>>()?;
+        let answer_timeout = config.statement_timeout.saturating_add(config.connect_timeout);
         Ok(Pools {
             primary: pool(&config.database_url, config)?,
             replicas,
             next: AtomicUsize::new(0),
             started: Instant::now(),
             backoff: config.replica_backoff,
+            answer_timeout,
+            probe_hold: config.connect_timeout.saturating_add(answer_timeout),
         })
     }
 
-    /// A connection to the primary.
-    pub(crate) async fn primary(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
-        checkout(&self.primary).await
-    }
-
     /// Runs the read-only `query` on the next replica that is up, or on the
-    /// primary when there is none or the replica fails to answer (see the
-    /// module documentation).
+    /// primary when there is none, the replica cannot be reached or it had a
+    /// recovery conflict (see the module documentation).
     pub(crate) async fn read<T>(
         &self,
-        query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        if let Some((number, replica)) = self.next_replica() {
-            let answer = match checkout(&replica.pool).await {
-                Ok(conn) => query(&conn).await,
-                Err(err) => Err(err),
-            };
-            match answer {
-                Err(StoreError::Unavailable(reason)) => {
-                    tracing::warn!(replica = number, %reason, backoff = ?self.backoff, "replica unavailable; reading from the primary");
-                    let until = self.elapsed_ms().saturating_add(self.backoff.as_millis() as u64);
-                    replica.down_until.store(until, Ordering::Relaxed);
-                }
-                answer => return answer,
-            }
-        }
-        let conn = self.primary().await?;
-        query(&conn).await
+        query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<T, ReadError> {
+        self.read_with(Checkout::Wait, query).await
     }
 
-    /// The next replica in turn that is not being skipped, with its number (from 1).
+    /// Whether reads can be answered now: `probe`, a trivial statement,
+    /// answers where reads go. A pool whose connections are all in use counts
+    /// as ready at once, without waiting (its server is answering them), so a
+    /// busy instance is not taken out of a load balancer's rotation.
+    pub(crate) async fn ready(
+        &self,
+        probe: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<()>>,
+    ) -> Result<(), StoreError> {
+        match self.read_with(Checkout::NoWait, probe).await {
+            Ok(()) | Err(ReadError::Busy(_)) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn read_with<T>(
+        &self,
+        checkout: Checkout,
+        query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<T, ReadError> {
+        if let Some((number, replica)) = self.next_replica() {
+            match self.run(&replica.pool, checkout, &query).await {
+                Err(ReadError::Unreachable(reason)) => {
+                    let backoff = replica.health.failed(self.elapsed_ms(), self.backoff);
+                    tracing::warn!(replica = number, %reason, ?backoff, "replica unreachable; left out, reading from the primary");
+                }
+                Err(ReadError::RecoveryConflict(reason)) => {
+                    replica.health.answered();
+                    tracing::info!(replica = number, %reason, "recovery conflict on the replica; reading from the primary");
+                }
+                answer => {
+                    replica.health.answered();
+                    return answer;
+                }
+            }
+        }
+        self.run(&self.primary, checkout, &query).await
+    }
+
+    /// Runs `query` on a connection of `pool`. A connection that does not
+    /// answer within `answer_timeout` is dropped from the pool (its state is
+    /// unknown) and its server counted unreachable.
+    async fn run<T>(
+        &self,
+        pool: &Pool<AsyncPgConnection>,
+        checkout: Checkout,
+        query: &impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<T, ReadError> {
+        let conn = checkout.connection(pool).await?;
+        match tokio::time::timeout(self.answer_timeout, query(&conn)).await {
+            Ok(answer) => answer.map_err(read_error),
+            Err(_) => {
+                drop(Object::take(conn));
+                Err(ReadError::Unreachable(format!(
+                    "no answer within {:?}",
+                    self.answer_timeout
+                )))
+            }
+        }
+    }
+
+    /// The next replica in turn that reads may go to, with its number (from 1).
     fn next_replica(&self) -> Option<(usize, &Replica)> {
         if self.replicas.is_empty() {
             return None;
         }
         let now = self.elapsed_ms();
+        let hold = self.probe_hold.as_millis() as u64;
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         (0..self.replicas.len())
             .map(|offset| (start + offset) % self.replicas.len())
-            .find(|&index| self.replicas[index].down_until.load(Ordering::Relaxed) <= now)
+            .find(|&index| self.replicas[index].health.admits(now, hold))
             .map(|index| (index + 1, &self.replicas[index]))
     }
 
@@ -111,13 +229,14 @@ impl Pools {
 
     /// A snapshot of every pool: `primary`, then `replica-1`, `replica-2`, ...
     pub(crate) fn status(&self) -> Vec<PoolStatus> {
+        let now = self.elapsed_ms();
         let replicas = self.replicas.iter().enumerate().map(|(index, replica)| {
             let name = format!("replica-{}", index + 1);
-            (name, &replica.pool)
+            (name, &replica.pool, replica.health.is_up(now))
         });
-        std::iter::once(("primary".to_owned(), &self.primary))
+        std::iter::once(("primary".to_owned(), &self.primary, true))
             .chain(replicas)
-            .map(|(name, pool)| {
+            .map(|(name, pool, up)| {
                 let status = pool.status();
                 PoolStatus {
                     name,
@@ -125,6 +244,7 @@ impl Pools {
                     open: status.size,
                     idle: status.available,
                     waiting: status.waiting,
+                    up,
                 }
             })
             .collect()
@@ -163,10 +283,154 @@ fn pool(url: &str, config: &PgConfig) -> Result<Pool<AsyncPgConnection>, PgError
         .map_err(|err| PgError::Connect(err.to_string()))
 }
 
-/// A pooled connection; a server that cannot be reached is [`StoreError::Unavailable`].
-async fn checkout(pool: &Pool<AsyncPgConnection>) -> Result<Object<AsyncPgConnection>, StoreError> {
-    pool.get().await.map_err(|err| match err {
-        PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => StoreError::Unavailable(err.to_string()),
-        other => StoreError::Internal(other.to_string()),
-    })
+/// How a read takes a pooled connection.
+#[derive(Clone, Copy)]
+enum Checkout {
+    /// Waits up to the pool's wait timeout for a free connection.
+    Wait,
+    /// Takes a free connection, or fails at once with [`ReadError::Busy`].
+    NoWait,
+}
+
+impl Checkout {
+    /// A pooled connection. A server that refuses or drops connections, or
+    /// does not accept one in time, is unreachable; a pool whose connections
+    /// are all in use for the whole wait is busy (the server is up).
+    async fn connection(self, pool: &Pool<AsyncPgConnection>) -> Result<Object<AsyncPgConnection>, ReadError> {
+        let connection = match self {
+            Checkout::Wait => pool.get().await,
+            Checkout::NoWait => {
+                let mut timeouts = pool.timeouts();
+                timeouts.wait = Some(Duration::ZERO);
+                pool.timeout_get(&timeouts).await
+            }
+        };
+        connection.map_err(|err| match err {
+            PoolError::Timeout(TimeoutType::Wait) => ReadError::Busy(err.to_string()),
+            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
+                ReadError::Unreachable(err.to_string())
+            }
+            other => ReadError::Store(StoreError::Internal(other.to_string())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+
+    const BASE: Duration = Duration::from_millis(100);
+
+    #[test]
+    fn a_failing_replica_is_left_out_for_longer_each_time_up_to_the_cap() {
+        let health = Health::default();
+        assert!(health.admits(0, 50));
+        let mut now = 1_000;
+        let mut left_out = Vec::new();
+        for _ in 0..8 {
+            let backoff = health.failed(now, BASE);
+            left_out.push(backoff.as_millis());
+            assert!(!health.is_up(now) && !health.admits(now, 50));
+            now += backoff.as_millis() as u64;
+        }
+        assert_eq!(left_out, [100, 200, 400, 800, 1_600, 3_200, 3_200, 3_200]);
+    }
+
+    #[test]
+    fn when_the_time_is_over_one_read_tries_it_and_an_answer_brings_it_back() {
+        let health = Health::default();
+        health.failed(1_000, BASE);
+        assert!(!health.admits(1_099, 50), "still left out");
+        assert!(health.admits(1_100, 50), "the first read after the backoff tries it");
+        assert!(!health.admits(1_101, 50), "the others keep going elsewhere meanwhile");
+        assert!(
+            health.admits(1_150, 50),
+            "a try that never reported is retried after its hold"
+        );
+        health.answered();
+        assert!(health.is_up(1_151) && health.admits(1_151, 50));
+        assert_eq!(health.failed(2_000, BASE), BASE, "an answer resets the doubling");
+    }
+
+    /// Pools whose one "replica" is the primary itself (`DATABASE_URL`), so a
+    /// query can fail on its first call as a replica would and be seen
+    /// answered by the second.
+    fn pools() -> Pools {
+        let url = crate::testing::with_database(&crate::testing::server_url(), "postgres");
+        let mut config = PgConfig::new(&url);
+        config.replica_urls = vec![url];
+        config.replica_backoff = Duration::from_secs(60);
+        Pools::new(&config).expect("pools")
+    }
+
+    /// Reads once through `pools` with a query that fails with `first` on its
+    /// first call and answers 7 after; returns the answer and the calls made.
+    async fn read_failing_once(pools: &Pools, first: fn() -> DieselError) -> (Result<i32, ReadError>, usize) {
+        let calls = AtomicUsize::new(0);
+        let answer = pools
+            .read(|_conn| {
+                let call = calls.fetch_add(1, Ordering::Relaxed);
+                async move { if call == 0 { Err(first()) } else { Ok(7) } }.boxed()
+            })
+            .await;
+        (answer, calls.load(Ordering::Relaxed))
+    }
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    fn replica_up(pools: &Pools) -> bool {
+        pools.status()[1].up
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_replica_is_left_out_and_the_primary_answers() {
+        let pools = pools();
+        let (answer, calls) = read_failing_once(&pools, || {
+            database_error(DatabaseErrorKind::ClosedConnection, "server closed the connection")
+        })
+        .await;
+        assert_eq!((answer.ok(), calls), (Some(7), 2));
+        assert!(!replica_up(&pools));
+        let (answer, calls) = read_failing_once(&pools, || DieselError::NotFound).await;
+        assert!(matches!(answer, Err(ReadError::Store(StoreError::Internal(_)))));
+        assert_eq!(
+            calls, 1,
+            "a replica left out is not asked: the primary had the one call"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_recovery_conflict_is_asked_of_the_primary_and_the_replica_stays_in() {
+        let pools = pools();
+        let (answer, calls) = read_failing_once(&pools, || {
+            database_error(
+                DatabaseErrorKind::SerializationFailure,
+                "canceling statement due to conflict with recovery",
+            )
+        })
+        .await;
+        assert_eq!((answer.ok(), calls), (Some(7), 2));
+        assert!(replica_up(&pools));
+    }
+
+    #[tokio::test]
+    async fn a_statement_timeout_is_a_503_without_asking_another_server() {
+        let pools = pools();
+        let (answer, calls) = read_failing_once(&pools, || {
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to statement timeout",
+            )
+        })
+        .await;
+        assert!(matches!(answer, Err(ReadError::Store(StoreError::Unavailable(_)))));
+        assert_eq!(calls, 1);
+        assert!(replica_up(&pools));
+    }
 }

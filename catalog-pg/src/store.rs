@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 use futures_util::future::try_join;
 
-use crate::error::{PgError, query_error};
+use crate::error::PgError;
 use crate::money::PgPrice;
 use crate::pool::Pools;
 use crate::schema::{features, products, related};
@@ -28,7 +28,8 @@ pub struct PgConfig {
     /// Read replicas of the primary (streaming standbys); reads go to them in
     /// turn, and to the primary while none is up. Empty: all reads on the primary.
     pub replica_urls: Vec<String>,
-    /// How long a replica that failed is left out before it is tried again.
+    /// How long a replica that could not be reached is left out before one
+    /// read tries it again; doubled after each failure in a row, up to 32 times.
     pub replica_backoff: Duration,
     /// Most connections each pool (the primary's, each replica's) opens.
     pub pool_size: usize,
@@ -144,13 +145,13 @@ impl PgStore {
                         {
                             Ok(false)
                         }
-                        Err(err) => Err(query_error(err)),
+                        Err(err) => Err(err),
                     }
                 }
                 .boxed()
             })
             .await
-            .map_err(|err| PgError::Connect(err.to_string()))?;
+            .map_err(|err| PgError::Connect(StoreError::from(err).to_string()))?;
         if migrated { Ok(store) } else { Err(PgError::NotMigrated) }
     }
 }
@@ -173,7 +174,6 @@ impl CatalogStore for PgStore {
                         .select(ProductRow::as_select())
                         .load::<ProductRow>(&mut &*conn)
                         .await
-                        .map_err(query_error)
                 }
                 .boxed()
             })
@@ -195,9 +195,7 @@ impl CatalogStore for PgStore {
                         .order(features::id)
                         .select((features::feature, features::value))
                         .load::<(String, Option<String>)>(&mut &*conn);
-                    try_join(product.map(Result::optional), features)
-                        .await
-                        .map_err(query_error)
+                    try_join(product.map(Result::optional), features).await
                 }
                 .boxed()
             })
@@ -233,7 +231,7 @@ impl CatalogStore for PgStore {
                         .order(related::id)
                         .select(related::related_product_id)
                         .load::<i32>(&mut &*conn);
-                    try_join(exists, targets).await.map_err(query_error)
+                    try_join(exists, targets).await
                 }
                 .boxed()
             })
@@ -245,20 +243,19 @@ impl CatalogStore for PgStore {
     }
 
     /// A connection where reads go (a replica, or the primary) answers a
-    /// trivial statement.
+    /// trivial statement; a pool busy with requests counts as ready.
     async fn ready(&self) -> Result<(), StoreError> {
         self.pools
-            .read(move |conn| {
+            .ready(move |conn| {
                 async move {
                     diesel::select(1.into_sql::<diesel::sql_types::Integer>())
                         .get_result::<i32>(&mut &*conn)
                         .await
-                        .map_err(query_error)
+                        .map(drop)
                 }
                 .boxed()
             })
-            .await?;
-        Ok(())
+            .await
     }
 
     /// The primary's pool, then each replica's.

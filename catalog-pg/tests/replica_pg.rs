@@ -87,6 +87,7 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
     config.replica_urls = vec![replica_url.clone()];
     config.replica_backoff = Duration::from_millis(200);
     config.connect_timeout = Duration::from_millis(500);
+    config.statement_timeout = Duration::from_millis(1_000);
     let replicated = PgStore::connect(&config).await.expect("connect with a replica");
 
     // The same answers through the replica as from the primary.
@@ -144,6 +145,26 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
     let deadline = Instant::now() + Duration::from_secs(10);
     while product_name(&replicated, 1).await != "Renamed on the primary" {
         assert!(Instant::now() < deadline, "reads never went back to the replica");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Replica frozen (its host stops answering without refusing): a read on
+    // a pooled connection gives up after the statement plus connect timeouts,
+    // a new connection after the connect timeout, and every read is answered
+    // by the primary while the replica is left out.
+    cluster.replica_freeze();
+    for _ in 0..10 {
+        let read = tokio::time::timeout(Duration::from_secs(30), product_name(&replicated, 1));
+        assert_eq!(read.await.expect("a read never hangs"), "Renamed again");
+    }
+    assert!(!replicated.pool_status()[1].up, "the frozen replica is left out");
+
+    // Thawed: a later read tries it again and finds it, and reads go to it
+    // once more (its replay is still paused, so it answers the older name).
+    cluster.replica_thaw();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while product_name(&replicated, 1).await != "Renamed on the primary" {
+        assert!(Instant::now() < deadline, "reads never went back to the thawed replica");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();

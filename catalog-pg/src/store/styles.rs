@@ -8,7 +8,6 @@ use futures_util::FutureExt;
 use futures_util::future::{try_join, try_join4};
 
 use super::{PgStore, product_exists};
-use crate::error::query_error;
 use crate::money::PgPrice;
 use crate::schema::{photos, product_styles, skus, style_details, styles};
 use crate::styles_document;
@@ -63,9 +62,7 @@ impl PgStore {
                         .order((skus::style_id, skus::id))
                         .select((skus::style_id, skus::id, skus::quantity, skus::size))
                         .load::<(i32, i32, i32, String)>(&mut &*conn);
-                    try_join4(exists, style_rows, photo_rows, sku_rows)
-                        .await
-                        .map_err(query_error)
+                    try_join4(exists, style_rows, photo_rows, sku_rows).await
                 }
                 .boxed()
             })
@@ -111,7 +108,7 @@ impl PgStore {
                         .order(style_details::style_id)
                         .select(StyleDetailRow::as_select())
                         .load::<StyleDetailRow>(&mut &*conn);
-                    try_join(exists, rows).await.map_err(query_error)
+                    try_join(exists, rows).await
                 }
                 .boxed()
             })
@@ -159,7 +156,6 @@ impl PgStore {
                         .first::<String>(&mut &*conn)
                         .await
                         .optional()
-                        .map_err(query_error)
                 }
                 .boxed()
             })

@@ -48,6 +48,42 @@ impl PrivateCluster {
         self.script(&["replica", "down"]);
     }
 
+    /// Stops the replica's processes where they are (SIGSTOP), as a host
+    /// that stops answering without refusing connections: connections open
+    /// and queries are sent, and nothing comes back.
+    pub fn replica_freeze(&self) {
+        self.signal_replica("STOP");
+    }
+
+    /// Lets the replica's processes go on (SIGCONT) after
+    /// [`replica_freeze`](Self::replica_freeze).
+    pub fn replica_thaw(&self) {
+        self.signal_replica("CONT");
+    }
+
+    /// Sends `signal` to the replica's postmaster and every process it started.
+    fn signal_replica(&self, signal: &str) {
+        let pid_file = self.replica_dir().join("postmaster.pid");
+        let contents = std::fs::read_to_string(&pid_file).unwrap_or_else(|err| panic!("{}: {err}", pid_file.display()));
+        let postmaster = contents.lines().next().expect("the postmaster's pid").trim().to_owned();
+        let children = Command::new("pgrep")
+            .args(["-P", &postmaster])
+            .output()
+            .expect("run pgrep");
+        let mut pids = vec![postmaster];
+        pids.extend(
+            String::from_utf8_lossy(&children.stdout)
+                .split_whitespace()
+                .map(str::to_owned),
+        );
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(&pids)
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {pids:?}");
+    }
+
     fn script(&self, args: &[&str]) -> String {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
         let output = Command::new(script)
@@ -74,6 +110,10 @@ impl PrivateCluster {
 
 impl Drop for PrivateCluster {
     fn drop(&mut self) {
+        // A frozen replica would never stop; letting a running one go on is harmless.
+        if self.replica_dir().join("postmaster.pid").exists() {
+            self.signal_replica("CONT");
+        }
         self.down();
         let _ = std::fs::remove_dir_all(&self.dir);
         let _ = std::fs::remove_dir_all(self.replica_dir());

@@ -1,0 +1,55 @@
+//! The store's pool against a real server: readiness while every connection
+//! is busy, and a read that waits on a lock ending as a 503 at the statement
+//! timeout, not hanging.
+
+use std::time::Duration;
+
+use catalog_core::{CatalogStore, ProductId, StoreError};
+use catalog_pg::testing::TestDatabase;
+use catalog_pg::{PgConfig, PgStore, migrate};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || migrate(&url))
+        .await
+        .unwrap()
+        .expect("migrate");
+    let mut config = PgConfig::new(db.url());
+    config.pool_size = 1;
+    config.statement_timeout = Duration::from_millis(1_500);
+    config.connect_timeout = Duration::from_millis(500);
+    let store = PgStore::connect(&config).await.expect("connect");
+    store.ready().await.expect("ready while idle");
+
+    // Another session holds a lock every read of products waits for, so the
+    // pool's one connection stays busy with a read until the statement timeout.
+    let mut locker = PgConnection::establish(db.url()).expect("connect the locker");
+    locker
+        .batch_execute("BEGIN; LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
+    let blocked = tokio::spawn({
+        let store = store.clone();
+        async move { store.product(ProductId::new(1).unwrap()).await }
+    });
+    while store.pool_status()[0].idle > 0 || store.pool_status()[0].open == 0 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!blocked.is_finished(), "the read waits for the lock");
+    store
+        .ready()
+        .await
+        .expect("a pool whose connections are all in use is ready: its server answers them");
+
+    let answer = blocked.await.unwrap();
+    assert!(
+        matches!(answer, Err(StoreError::Unavailable(ref reason)) if reason.contains("statement timeout")),
+        "{answer:?}"
+    );
+    locker.batch_execute("ROLLBACK").expect("unlock");
+    store.ready().await.expect("ready again");
+}
