@@ -149,6 +149,14 @@ check() {
   local path=/products/5/styles status first second stale
   first=$(curl -s -o /dev/null -w '%header{x-cache-status}' "http://$listen$path")
   second=$(curl -s -o /dev/null -w '%header{x-cache-status}' "http://$listen$path")
+  # One cached entry per coding, whatever the browser's exact Accept-Encoding;
+  # a client that asks for none never gets a compressed copy.
+  local page=/products?count=50 coded=() ae
+  for ae in 'gzip, deflate, br' 'br;q=1.0, gzip;q=0.8' '' 'gzip, br;q=0'; do
+    coded+=("$(curl -s -o /dev/null -H "Accept-Encoding: $ae" -w '%header{x-cache-status}/%header{content-encoding}' "http://$listen$page")")
+  done
+  echo "cache by coding: ${coded[*]}"
+  [ "${coded[*]}" = "MISS/br HIT/br MISS/ MISS/gzip" ] || exit 1
   signal 1 KILL
   signal 2 KILL
   # Fresh for max-age (1 s, counted by nginx in whole seconds: up to 2 s),
