@@ -49,6 +49,14 @@ pub fn method_not_allowed(method: &warp::http::Method) -> JsonResponse {
     response
 }
 
+/// The 503 of a store that cannot answer now.
+pub fn unavailable() -> JsonResponse {
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the catalog is temporarily unavailable; retry shortly",
+    )
+}
+
 /// The status and message for a store error; internal details stay in the log.
 pub fn store_error(err: &StoreError) -> JsonResponse {
     match err {
@@ -56,10 +64,7 @@ pub fn store_error(err: &StoreError) -> JsonResponse {
         StoreError::InvalidInput(invalid) => json_error(StatusCode::BAD_REQUEST, &invalid.to_string()),
         StoreError::Unavailable(_) => {
             tracing::warn!(%err, "store unavailable");
-            json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the catalog is temporarily unavailable; retry shortly",
-            )
+            unavailable()
         }
         StoreError::Internal(_) => {
             tracing::error!(%err, "store fault");

@@ -11,7 +11,9 @@ use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::hyper::body::Bytes;
 
 use crate::cache::{CacheKey, ResponseCache};
-use crate::reply::{ALLOWED_METHODS, JsonResponse, json_bytes, json_error, method_not_allowed, store_error};
+use crate::reply::{
+    ALLOWED_METHODS, JsonResponse, json_bytes, json_error, method_not_allowed, store_error, unavailable,
+};
 
 /// What a route does after its path matched.
 enum Route {
@@ -59,8 +61,9 @@ pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
         .boxed()
 }
 
-/// `GET /readyz`: the store can answer now (200), or not (503), so a load
-/// balancer sends traffic only to instances whose database is reachable.
+/// `GET /readyz`: the store can answer now (200), or not (503, whatever the
+/// store's error), so a load balancer sends traffic only to instances whose
+/// database is reachable.
 pub fn readyz(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
     warp::path!("readyz")
         .and(warp::method())
@@ -72,7 +75,10 @@ pub fn readyz(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
                 }
                 let response = match store.ready().await {
                     Ok(()) => json_bytes(StatusCode::OK, &br#"{"status":"ready"}"#[..]),
-                    Err(err) => store_error(&err),
+                    Err(err) => {
+                        tracing::warn!(%err, "not ready");
+                        unavailable()
+                    }
                 };
                 uncacheable(response)
             }

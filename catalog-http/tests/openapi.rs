@@ -1,16 +1,24 @@
 //! The OpenAPI document in `api/openapi.json` against the real service: it is
-//! what `GET /openapi.json` serves, every answer of a sample of requests
-//! (successes and errors, on every documented path) validates against the
-//! schema the document gives for its path and status, and the document names
-//! no path the service does not answer.
+//! what `GET /openapi.json` serves; every answer of a sample of requests
+//! (successes, 304s, compressed answers and errors, on every documented path,
+//! with store failures from a mocked store) has a documented status, the
+//! documented media type, a body valid against the documented schema, and
+//! every documented required header, each valid against its schema; and the
+//! document names no path the service does not answer.
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::io::Read;
+use std::sync::Arc;
 
+use catalog_core::StoreError;
 use catalog_http::{OPENAPI_JSON, ServiceConfig, service};
+use common::MockStore;
 use serde_json::{Value, json};
 use warp::filters::BoxedFilter;
+use warp::http::Response;
+use warp::hyper::body::Bytes;
 
 fn app() -> BoxedFilter<(warp::reply::Response,)> {
     service(common::generated_store(60, 5), &ServiceConfig::default())
@@ -44,18 +52,80 @@ fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
-/// The JSON schema the document gives for `status` on `path`'s GET, with
-/// the components beside it so that its references resolve.
-fn response_schema(document: &Value, path: &str, status: u16) -> Option<Value> {
-    let operation = &document["paths"][template(path)]["get"];
-    let response = operation["responses"].get(status.to_string())?;
-    let response = resolve(document, response);
-    let mut schema = response["content"]["application/json"]["schema"].clone();
-    if schema.is_null() {
-        return None;
-    }
+/// `schema` with the document's components beside it, so its references resolve.
+fn with_components(document: &Value, schema: &Value) -> Value {
+    let mut schema = schema.clone();
     schema["components"] = document["components"].clone();
-    Some(schema)
+    schema
+}
+
+fn is_valid(document: &Value, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
+    let validator = jsonschema::validator_for(&with_components(document, schema)).expect("a valid schema");
+    let errors: Vec<String> = validator.iter_errors(value).map(|error| error.to_string()).collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// `body` decoded from the response's `Content-Encoding`, if any.
+fn identity_body(response: &Response<Bytes>) -> Vec<u8> {
+    let body = response.body().as_ref();
+    let mut out = Vec::new();
+    match response
+        .headers()
+        .get("content-encoding")
+        .map(|value| value.to_str().unwrap())
+    {
+        None => return body.to_vec(),
+        Some("br") => brotli::Decompressor::new(body, 4096).read_to_end(&mut out),
+        Some("gzip") => flate2::read::GzDecoder::new(body).read_to_end(&mut out),
+        Some(other) => panic!("undocumented coding {other}"),
+    }
+    .expect("a valid compressed body");
+    out
+}
+
+/// Checks `response`, the answer to a GET of `path`, against what the
+/// document says of that path and status; returns the status.
+fn check_against_document(document: &Value, path: &str, response: &Response<Bytes>) -> u16 {
+    let status = response.status().as_u16();
+    let operation = &document["paths"][template(path)]["get"];
+    let documented = operation["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| panic!("{path}: status {status} is not documented"));
+    let documented = resolve(document, documented);
+
+    for (name, header) in documented["headers"].as_object().into_iter().flatten() {
+        let header = resolve(document, header);
+        match response.headers().get(name.as_str()) {
+            Some(value) => {
+                let value = Value::String(value.to_str().expect("an ASCII header").to_owned());
+                if let Err(errors) = is_valid(document, &header["schema"], &value) {
+                    panic!("{path} ({status}): header {name}: {value} {errors:?}");
+                }
+            }
+            None => assert!(
+                header["required"] != true,
+                "{path} ({status}): documented header {name} is missing"
+            ),
+        }
+    }
+
+    match documented["content"].as_object() {
+        None => assert!(response.body().is_empty(), "{path} ({status}): an undocumented body"),
+        Some(content) => {
+            let content_type = response.headers()["content-type"].to_str().unwrap();
+            let (media_type, media) = content
+                .iter()
+                .find(|(media_type, _)| content_type.split(';').next() == Some(media_type.as_str()))
+                .unwrap_or_else(|| panic!("{path} ({status}): content type {content_type} is not documented"));
+            if media_type == "application/json" {
+                let body: Value = serde_json::from_slice(&identity_body(response)).expect("a JSON body");
+                if let Err(errors) = is_valid(document, &media["schema"], &body) {
+                    panic!("{path} ({status}): {errors:?}\n{body}");
+                }
+            }
+        }
+    }
+    status
 }
 
 #[tokio::test]
@@ -90,16 +160,40 @@ async fn real_answers_validate_against_the_documented_schemas() {
     }
     let mut seen = BTreeSet::new();
     for path in &paths {
-        let response = warp::test::request().path(path).reply(&app).await;
-        let status = response.status().as_u16();
-        let schema = response_schema(&document, path, status)
-            .unwrap_or_else(|| panic!("{path}: status {status} is not documented with a JSON body"));
-        let body: Value = serde_json::from_slice(response.body()).expect("a JSON body");
-        let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-        let errors: Vec<String> = validator.iter_errors(&body).map(|error| error.to_string()).collect();
-        assert!(errors.is_empty(), "{path} ({status}): {errors:?}\n{body}");
-        seen.insert((template(path), status));
+        let plain = warp::test::request().path(path).reply(&app).await;
+        seen.insert((template(path), check_against_document(&document, path, &plain)));
+        let Some(tag) = plain.headers().get("etag") else {
+            continue;
+        };
+        let revalidated = warp::test::request()
+            .path(path)
+            .header("if-none-match", tag.clone())
+            .reply(&app)
+            .await;
+        seen.insert((template(path), check_against_document(&document, path, &revalidated)));
     }
+    let mut compressed_paths = BTreeSet::new();
+    let large_answers = ["/products?count=50".to_owned()]
+        .into_iter()
+        .chain((1..=20).map(|id| format!("/products/{id}/styles")));
+    for path in large_answers {
+        for coding in ["br", "gzip"] {
+            let response = warp::test::request()
+                .path(&path)
+                .header("accept-encoding", coding)
+                .reply(&app)
+                .await;
+            check_against_document(&document, &path, &response);
+            if response.headers().contains_key("content-encoding") {
+                compressed_paths.insert(template(&path));
+            }
+        }
+    }
+    assert_eq!(
+        compressed_paths,
+        BTreeSet::from(["/products", "/products/{product_id}/styles"]),
+        "compressed answers of both kinds were checked"
+    );
     for expected in [
         ("/products", 200),
         ("/products", 400),
@@ -110,10 +204,36 @@ async fn real_answers_validate_against_the_documented_schemas() {
         ("/products/{product_id}/styles", 400),
         ("/products/{product_id}/related", 200),
         ("/products/{product_id}/related", 404),
+        ("/products", 304),
+        ("/products/{product_id}", 304),
+        ("/products/{product_id}/styles", 304),
+        ("/products/{product_id}/related", 304),
         ("/healthz", 200),
         ("/readyz", 200),
     ] {
         assert!(seen.contains(&expected), "not exercised: {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn store_failures_answer_as_documented() {
+    let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
+    let unavailable: fn() -> StoreError = || StoreError::Unavailable("connection refused".into());
+    let internal: fn() -> StoreError = || StoreError::Internal("a broken row".into());
+    for (fail, status) in [(unavailable, 503), (internal, 500)] {
+        let mut store = MockStore::new();
+        store.expect_products().returning(move |_| Err(fail()));
+        store.expect_product().returning(move |_| Err(fail()));
+        store.expect_styles().returning(move |_| Err(fail()));
+        store.expect_related().returning(move |_| Err(fail()));
+        store.expect_ready().returning(move || Err(fail()));
+        let app = service(Arc::new(store), &ServiceConfig::default());
+        for path in ["/products", "/products/1", "/products/1/styles", "/products/1/related"] {
+            let response = warp::test::request().path(path).reply(&app).await;
+            assert_eq!(check_against_document(&document, path, &response), status, "{path}");
+        }
+        let ready = warp::test::request().path("/readyz").reply(&app).await;
+        assert_eq!(check_against_document(&document, "/readyz", &ready), 503);
     }
 }
 

@@ -1,24 +1,13 @@
 //! The HTTP layer's answers when the store fails, driven with a mocked store.
 
+mod common;
+
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+use catalog_core::StoreError;
 use catalog_http::{ServiceConfig, service};
-use mockall::mock;
+use common::MockStore;
 use serde_json::Value;
-
-mock! {
-    pub Store {}
-    #[async_trait]
-    impl CatalogStore for Store {
-        async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError>;
-        async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError>;
-        async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
-        async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
-        async fn ready(&self) -> Result<(), StoreError>;
-    }
-}
 
 async fn get(store: MockStore, path: &str) -> (u16, Value) {
     let filter = service(Arc::new(store), &ServiceConfig::default());
@@ -157,6 +146,16 @@ async fn readyz_asks_the_store_and_healthz_never_does() {
     up.expect_ready().times(1).returning(|| Ok(()));
     let (status, body) = get(up, "/readyz").await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+    // Any failure of the store, not only an unreachable one, is "not ready".
+    let mut failing = MockStore::new();
+    failing
+        .expect_ready()
+        .returning(|| Err(StoreError::Internal("a broken catalog".into())));
+    let (status, body) = get(failing, "/readyz").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (503, Some("the catalog is temporarily unavailable; retry shortly"))
+    );
     let (status, _) = get(MockStore::new(), "/readyz/extra").await;
     assert_eq!(status, 404);
 }

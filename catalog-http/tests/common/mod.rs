@@ -1,14 +1,30 @@
-//! Starting the real service on a random port, and small generated
-//! catalogs, as the tests need them. Each test binary uses part of this.
+//! Starting the real service on a random port, small generated catalogs, and
+//! a mocked store, as the tests need them. Each test binary uses part of this.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
-use catalog_core::CatalogStore;
+use async_trait::async_trait;
+use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 use catalog_http::{ServiceConfig, serve, service};
 use catalog_mem::MemStore;
 use catalog_source::GenerateConfig;
+use mockall::mock;
 use tokio::sync::oneshot;
+
+mock! {
+    /// A store whose answers each test sets, to reach states that are hard
+    /// to reach for real (a store error, an unavailable store).
+    pub Store {}
+    #[async_trait]
+    impl CatalogStore for Store {
+        async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError>;
+        async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError>;
+        async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
+        async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError>;
+        async fn ready(&self) -> Result<(), StoreError>;
+    }
+}
 
 /// A service running on 127.0.0.1 at a random port.
 pub struct Running {
