@@ -76,9 +76,14 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
     let recorder = Arc::clone(&metrics);
     let log = warp::log::custom(move |info| {
         recorder.observe(info.path(), info.status().as_u16(), info.elapsed());
+        let request_id = info
+            .request_headers()
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok());
         tracing::info!(
             method = %info.method(),
             path = info.path(),
+            request_id,
             status = info.status().as_u16(),
             micros = info.elapsed().as_micros() as u64,
             "request"

@@ -138,11 +138,13 @@ fn serves_a_generated_catalog_and_stops_on_sigterm() {
     assert!(child.0.wait().unwrap().success(), "exit status 0 after SIGTERM");
 }
 
-/// `--log-format json`: every log line is one JSON object, requests included.
+/// `--log-format json`: every log line is one JSON object, requests included,
+/// with the request id a load balancer set.
 #[test]
 fn json_logs_are_one_object_per_line() {
     let (mut child, lines, port) = start_service(&["--generate", "50", "--log-format", "json"]);
-    assert!(http_get(port, "/products/7").starts_with("HTTP/1.0 200 OK"));
+    let answer = http_get_with(port, "/products/7", "X-Request-Id: 3f2a9c\r\n");
+    assert!(answer.starts_with("HTTP/1.0 200 OK"));
     sigterm(&child);
     assert!(child.0.wait().unwrap().success());
     let events: Vec<serde_json::Value> = lines
@@ -157,6 +159,7 @@ fn json_logs_are_one_object_per_line() {
         .expect("a request event");
     assert_eq!(request["path"], "/products/7");
     assert_eq!(request["status"], 200);
+    assert_eq!(request["request_id"], "3f2a9c");
     assert_eq!(request["level"], "INFO");
     assert!(events.iter().any(|event| event["message"] == "stopped"));
 }
@@ -173,9 +176,14 @@ impl Drop for KillOnDrop {
 
 /// A minimal HTTP/1.0 GET, so this test needs no async runtime.
 fn http_get(port: u16, path: &str) -> String {
+    http_get_with(port, path, "")
+}
+
+/// [`http_get`] with `headers`, each line ending in `\r\n`.
+fn http_get_with(port: u16, path: &str, headers: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n{headers}\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
