@@ -35,8 +35,10 @@ pub struct PgImport {
     pub load: Duration,
     /// Ordering products, primary keys, indexes, foreign keys and statistics.
     pub finish: Duration,
-    /// Replacing the old catalog and committing.
+    /// Replacing the old catalog and committing; reads never wait for it.
     pub swap: Duration,
+    /// Dropping the old catalog, after the swap committed.
+    pub retire: Duration,
 }
 
 /// Imports the six files of `dir` into the database at `database_url`
@@ -88,16 +90,26 @@ pub fn import_with_observer(
     conn.batch_execute(&format!("SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"))?;
     let finish = started.elapsed();
 
+    // The swap renames schemas only, which takes no lock a reader waits for.
+    // The old catalog is dropped after the commit, in a transaction of its
+    // own: dropping it inside the swap would lock its tables, and make every
+    // read arriving meanwhile wait, until its files were unlinked at commit.
+    // A `catalog_old` left by an import that stopped in between is dropped
+    // by the next one.
     let started = Instant::now();
     conn.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS catalog_old CASCADE; ALTER SCHEMA catalog RENAME TO catalog_old; \
-         ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; DROP SCHEMA catalog_old CASCADE; COMMIT;"
+         ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; COMMIT;"
     ))?;
+    let swap = started.elapsed();
+    let started = Instant::now();
+    conn.batch_execute("DROP SCHEMA catalog_old CASCADE")?;
     Ok(PgImport {
         report,
         load,
         finish,
-        swap: started.elapsed(),
+        swap,
+        retire: started.elapsed(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use catalog_contract::Fixture;
 use catalog_core::{CatalogStore, Page, ProductId};
@@ -10,6 +11,7 @@ use catalog_mem::MemStore;
 use catalog_pg::testing::TestDatabase;
 use catalog_pg::{PgConfig, PgError, PgStore, StylesQuery, import, migrate};
 use catalog_source::RejectRecord;
+use diesel::{Connection, RunQueryDsl};
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
@@ -100,13 +102,46 @@ async fn a_reimport_gives_the_same_catalog_and_report() {
     let pg = store(&db).await;
     let before = answers(&pg, &sample_ids()).await;
 
-    let second =
-        tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("re-import"))
-            .await
-            .unwrap();
+    // Reads go on during the re-import and across its swap, every one answered.
+    let importing = Arc::new(AtomicBool::new(true));
+    let reader = tokio::spawn({
+        let (pg, before, importing) = (pg.clone(), before.clone(), Arc::clone(&importing));
+        async move {
+            let mut rounds = 0;
+            while importing.load(Ordering::Relaxed) {
+                assert_eq!(answers(&pg, &sample_ids()).await, before, "a read during the import");
+                rounds += 1;
+            }
+            rounds
+        }
+    });
+    let second = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || import(&url, fixture().path(), &mut Vec::new()).expect("re-import")
+    })
+    .await
+    .unwrap();
+    importing.store(false, Ordering::Relaxed);
+    assert!(reader.await.expect("no failed read") > 0, "reads ran during the import");
     assert_eq!(first.report, second.report);
     // The same pool keeps serving across the swap: its cached statements follow the new tables.
     assert_eq!(answers(&pg, &sample_ids()).await, before);
+    // The old catalog is gone once the import returns.
+    let mut conn = diesel::pg::PgConnection::establish(&url).expect("connect");
+    let leftovers = diesel::sql_query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'catalog\\_%'")
+        .load::<SchemaName>(&mut conn)
+        .expect("schemas");
+    assert!(
+        leftovers.is_empty(),
+        "{:?}",
+        leftovers.iter().map(|s| &s.nspname).collect::<Vec<_>>()
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct SchemaName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    nspname: String,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
