@@ -1,4 +1,5 @@
-//! A bounded in-process cache of serialized answers, in front of any store.
+//! A bounded in-process cache of serialized answers, in front of any store,
+//! with their tags and compressed forms.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,6 +9,9 @@ use std::time::Duration;
 use catalog_core::StoreError;
 use moka::future::Cache;
 use warp::hyper::body::Bytes;
+
+use crate::answer::Answer;
+use crate::compression::MIN_COMPRESSED_LEN;
 
 /// What a cached answer answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,7 +34,9 @@ pub enum CacheKey {
 /// Size and lifetime of a [`ResponseCache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheConfig {
-    /// Most bytes of cached bodies (keys and bookkeeping not counted).
+    /// Most bytes of cached bodies, counting a body that can be compressed
+    /// half as much again for its brotli and gzip forms (together about 40%
+    /// of it; made when first asked for); keys and bookkeeping not counted.
     pub max_bytes: u64,
     /// How long an answer may be served from the cache.
     pub time_to_live: Duration,
@@ -55,14 +61,15 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
-/// Serialized 200 answers keyed by what they answer; a cheap-to-clone handle.
+/// Serialized 200 answers keyed by what they answer, each with its entity
+/// tags and, once asked for, its compressed forms; a cheap-to-clone handle.
 ///
 /// Concurrent misses on one key run the store query once and share its
 /// answer; errors are never cached. [`invalidate_product`](Self::invalidate_product)
 /// and [`invalidate_all`](Self::invalidate_all) are the hooks for write paths.
 #[derive(Clone)]
 pub struct ResponseCache {
-    entries: Cache<CacheKey, Bytes>,
+    entries: Cache<CacheKey, Arc<Answer>>,
     counters: Arc<Counters>,
 }
 
@@ -85,7 +92,7 @@ impl ResponseCache {
     pub fn new(config: CacheConfig) -> ResponseCache {
         let entries = Cache::builder()
             .max_capacity(config.max_bytes)
-            .weigher(|_: &CacheKey, body: &Bytes| u32::try_from(body.len()).unwrap_or(u32::MAX))
+            .weigher(|_: &CacheKey, answer: &Arc<Answer>| weight(answer.body().len()))
             .time_to_live(config.time_to_live)
             .support_invalidation_closures()
             .build();
@@ -95,9 +102,10 @@ impl ResponseCache {
         }
     }
 
-    /// The cached body for `key`, or the one `load` produces (run once for all
-    /// concurrent callers of the same key; an error is returned, not cached).
-    pub async fn get_or_load<F>(&self, key: CacheKey, load: F) -> Result<Bytes, Arc<StoreError>>
+    /// The cached answer for `key`, or the one made from the body `load`
+    /// produces (run once for all concurrent callers of the same key; an
+    /// error is returned, not cached).
+    pub(crate) async fn get_or_load<F>(&self, key: CacheKey, load: F) -> Result<Arc<Answer>, Arc<StoreError>>
     where
         F: Future<Output = Result<Bytes, StoreError>>,
     {
@@ -106,7 +114,7 @@ impl ResponseCache {
             .entries
             .try_get_with(key, async {
                 loaded.store(1, Ordering::Relaxed);
-                load.await
+                load.await.map(|body| Arc::new(Answer::new(body)))
             })
             .await;
         let counter = if loaded.load(Ordering::Relaxed) == 1 {
@@ -154,4 +162,15 @@ impl ResponseCache {
         self.entries.run_pending_tasks().await;
         self.entries.weighted_size()
     }
+}
+
+/// The cache weight of an answer whose body is `len` bytes (see
+/// [`CacheConfig::max_bytes`]).
+fn weight(len: usize) -> u32 {
+    let weight = if len >= MIN_COMPRESSED_LEN {
+        len.saturating_add(len / 2)
+    } else {
+        len
+    };
+    u32::try_from(weight).unwrap_or(u32::MAX)
 }

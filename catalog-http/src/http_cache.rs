@@ -3,12 +3,14 @@
 //! [`CachePolicy`], and brotli or gzip as `Accept-Encoding` asks, with
 //! `Vary: Accept-Encoding`. (Errors carry `Cache-Control: no-store` from `reply`.)
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::hyper::body::Bytes;
 
-use crate::compression::{self, Coding};
+use crate::answer::Answer;
+use crate::compression;
 use crate::reply::JsonResponse;
 
 /// How long shared caches and browsers may keep successful answers.
@@ -52,63 +54,48 @@ impl CachePolicy {
 /// Adds the caching headers to `response`, the answer to a request that
 /// sent `if_none_match` and `accept_encoding`: a 200 gets its `ETag`,
 /// `cache_control` (a [`CachePolicy::cache_control`], made once per service)
-/// and `Vary`, is compressed when the client accepts
-/// brotli or gzip and the body is large enough, and becomes a bodiless 304
-/// when the client already holds that version. Other answers, and 200s
-/// that set their own `Cache-Control` (the health checks), are left as they are.
+/// and `Vary`, is compressed when the client accepts brotli or gzip and the
+/// body is large enough, and becomes a bodiless 304 when the client already
+/// holds that version. Tags and compressed forms come from the [`Answer`] the
+/// route attached (shared with the response cache, so made once per cached
+/// answer), or are made here. Other answers, and 200s that set their own
+/// `Cache-Control` (the health checks), are left as they are.
 pub(crate) fn apply(
     cache_control: &HeaderValue,
     if_none_match: Option<&str>,
     accept_encoding: Option<&str>,
     mut response: JsonResponse,
 ) -> JsonResponse {
+    let attached = response.extensions_mut().remove::<Arc<Answer>>();
     if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
     }
-    let identity_tag = etag(response.body());
+    let answer = attached.unwrap_or_else(|| Arc::new(Answer::new(response.body().clone())));
     let coding = accept_encoding
-        .filter(|_| response.body().len() >= compression::MIN_COMPRESSED_LEN)
+        .filter(|_| answer.body().len() >= compression::MIN_COMPRESSED_LEN)
         .and_then(compression::negotiate);
-    let tag = coding.map_or_else(|| identity_tag.clone(), |coding| coded_tag(&identity_tag, coding));
+    let tag = answer.tag(coding);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if if_none_match.is_some_and(|condition| matches_any(condition, &tag)) {
-        set_etag(&mut response, &tag);
+    if if_none_match.is_some_and(|condition| matches_any(condition, tag.to_str().unwrap_or_default())) {
+        headers.insert(header::ETAG, tag.clone());
+        headers.remove(header::CONTENT_TYPE);
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         *response.body_mut() = Bytes::new();
-        response.headers_mut().remove(header::CONTENT_TYPE);
         return response;
     }
-    match coding.and_then(|coding| Some((coding, coding.compress(response.body())?))) {
+    match coding.and_then(|coding| Some((coding, answer.coded(coding)?))) {
         Some((coding, compressed)) => {
-            set_etag(&mut response, &tag);
-            response
-                .headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
-            *response.body_mut() = Bytes::from(compressed);
+            headers.insert(header::ETAG, tag.clone());
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+            *response.body_mut() = compressed.clone();
         }
-        None => set_etag(&mut response, &identity_tag),
+        None => {
+            headers.insert(header::ETAG, answer.tag(None).clone());
+        }
     }
     response
-}
-
-fn set_etag(response: &mut JsonResponse, tag: &str) {
-    if let Ok(value) = HeaderValue::from_str(tag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-}
-
-/// The tag of the `coding` form of the body tagged `identity_tag`: each
-/// representation has its own strong tag, as RFC 9110 §8.8.3 requires.
-fn coded_tag(identity_tag: &str, coding: Coding) -> String {
-    format!("{}-{}\"", identity_tag.trim_end_matches('"'), coding.token())
-}
-
-/// The strong entity tag of `body`: its 128-bit XXH3 hash, quoted. It depends
-/// on the bytes alone, so every instance serving the same data gives the same tag.
-pub(crate) fn etag(body: &[u8]) -> String {
-    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body))
 }
 
 /// Whether an `If-None-Match` value names `tag` (or is `*`). The comparison is
@@ -125,34 +112,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tags_are_quoted_hashes_that_follow_the_bytes() {
-        let tag = etag(br#"{"id":1}"#);
-        assert_eq!(tag.len(), 34);
-        assert!(tag.starts_with('"') && tag.ends_with('"'));
-        assert_eq!(tag, etag(br#"{"id":1}"#));
-        assert_ne!(tag, etag(br#"{"id":2}"#));
-    }
-
-    #[test]
     fn if_none_match_lists_wildcards_and_weak_tags_match() {
-        let tag = etag(b"x");
+        let tag = crate::answer::etag(b"x");
         assert!(matches_any(&tag, &tag));
         assert!(matches_any(&format!("\"other\", W/{tag}"), &tag));
         assert!(matches_any(" * ", &tag));
         assert!(!matches_any("\"other\"", &tag));
         assert!(!matches_any("", &tag));
         assert!(!matches_any(tag.trim_matches('"'), &tag));
-    }
-
-    #[test]
-    fn coded_tags_differ_by_coding_and_stay_quoted() {
-        let tag = etag(b"x");
-        let br = coded_tag(&tag, Coding::Brotli);
-        assert!(
-            br.starts_with(tag.trim_end_matches('"')) && br.ends_with("-br\""),
-            "{br}"
-        );
-        assert_ne!(br, coded_tag(&tag, Coding::Gzip));
     }
 
     #[test]

@@ -27,6 +27,7 @@
 //! # });
 //! ```
 
+mod answer;
 mod cache;
 mod compression;
 mod http_cache;

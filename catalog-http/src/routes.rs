@@ -10,6 +10,7 @@ use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+use crate::answer::Answer;
 use crate::cache::{CacheKey, ResponseCache};
 use crate::reply::{
     ALLOWED_METHODS, JsonResponse, json_bytes, json_error, method_not_allowed, store_error, unavailable,
@@ -144,7 +145,9 @@ async fn answer(
     }
 }
 
-/// Answers with the serialized result of `query`, through `cache` when there is one.
+/// Answers with the serialized result of `query`, through `cache` when there
+/// is one. The [`Answer`] rides along in the response's extensions, so the
+/// HTTP caching layer reuses its tags and compressed forms.
 async fn respond<T: Serialize>(
     cache: Option<&ResponseCache>,
     key: CacheKey,
@@ -156,15 +159,22 @@ async fn respond<T: Serialize>(
             .map(Bytes::from)
             .map_err(|err| StoreError::Internal(err.to_string()))
     };
-    let body = match cache {
+    let answer = match cache {
         Some(cache) => cache
             .get_or_load(key, load)
             .await
             .map_err(|shared| store_error(&shared)),
-        None => load.await.map_err(|err| store_error(&err)),
+        None => load
+            .await
+            .map(|body| Arc::new(Answer::new(body)))
+            .map_err(|err| store_error(&err)),
     };
-    match body {
-        Ok(body) => json_bytes(StatusCode::OK, body),
+    match answer {
+        Ok(answer) => {
+            let mut response = json_bytes(StatusCode::OK, answer.body().clone());
+            response.extensions_mut().insert(answer);
+            response
+        }
         Err(response) => response,
     }
 }

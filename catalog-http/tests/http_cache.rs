@@ -8,7 +8,7 @@ mod common;
 use std::io::Read;
 use std::time::Duration;
 
-use catalog_http::{CachePolicy, ServiceConfig, service};
+use catalog_http::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig, service};
 use warp::filters::BoxedFilter;
 use warp::http::Response;
 use warp::hyper::body::Bytes;
@@ -16,6 +16,16 @@ use warp::hyper::body::Bytes;
 fn app(policy: CachePolicy) -> BoxedFilter<(warp::reply::Response,)> {
     let config = ServiceConfig {
         http_cache: policy,
+        ..ServiceConfig::default()
+    };
+    service(common::generated_store(40, 11), &config)
+}
+
+/// [`app`] with the response cache on: answers, their tags and compressed
+/// forms are kept and reused.
+fn cached_app() -> BoxedFilter<(warp::reply::Response,)> {
+    let config = ServiceConfig {
+        cache: Some(ResponseCache::new(CacheConfig::default())),
         ..ServiceConfig::default()
     };
     service(common::generated_store(40, 11), &config)
@@ -153,12 +163,17 @@ async fn errors_and_health_answers_are_never_stored_and_have_no_etag() {
 
 #[tokio::test]
 async fn large_answers_are_compressed_as_the_client_asks_with_their_own_tags() {
-    let app = app(CachePolicy::default());
+    for app in [app(CachePolicy::default()), cached_app()] {
+        compressed_answers_with_their_own_tags(&app).await;
+    }
+}
+
+async fn compressed_answers_with_their_own_tags(app: &BoxedFilter<(warp::reply::Response,)>) {
     let mut path = String::new();
-    let mut plain = request(&app, "/products/1/styles", None).await;
+    let mut plain = request(app, "/products/1/styles", None).await;
     for id in 1..=40 {
         let candidate = format!("/products/{id}/styles");
-        let answer = request(&app, &candidate, None).await;
+        let answer = request(app, &candidate, None).await;
         if answer.body().len() > plain.body().len() || path.is_empty() {
             (path, plain) = (candidate, answer);
         }
@@ -174,7 +189,7 @@ async fn large_answers_are_compressed_as_the_client_asks_with_their_own_tags() {
         ("gzip", "gzip"),
         ("br;q=0.1, gzip", "gzip"),
     ] {
-        let encoded = request_encoded(&app, path, None, Some(accept)).await;
+        let encoded = request_encoded(app, path, None, Some(accept)).await;
         assert_eq!(encoded.status(), 200, "{accept}");
         assert_eq!(header(&encoded, "content-encoding"), Some(coding), "{accept}");
         assert_eq!(header(&encoded, "vary"), Some("accept-encoding"));
@@ -183,12 +198,12 @@ async fn large_answers_are_compressed_as_the_client_asks_with_their_own_tags() {
         let tag = header(&encoded, "etag").expect("an ETag").to_owned();
         assert_ne!(tag, plain_tag, "each representation has its own tag");
 
-        let revalidated = request_encoded(&app, path, Some(&tag), Some(accept)).await;
+        let revalidated = request_encoded(app, path, Some(&tag), Some(accept)).await;
         assert_eq!(revalidated.status(), 304, "{accept}");
         assert!(revalidated.body().is_empty());
     }
     // The identity tag does not validate a compressed representation.
-    let other = request_encoded(&app, path, Some(&plain_tag), Some("br")).await;
+    let other = request_encoded(app, path, Some(&plain_tag), Some("br")).await;
     assert_eq!(other.status(), 200);
 }
 
