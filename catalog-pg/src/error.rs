@@ -72,11 +72,10 @@ pub(crate) fn read_error(err: DieselError) -> ReadError {
             if message.contains("canceling statement") {
                 // 57014: the statement timeout (or a cancel request); the server is up.
                 ReadError::Store(StoreError::Unavailable(text))
-            } else if message.contains("terminating connection")
+            } else if message.contains("connection") // "terminating connection ...", "... connection closed"
                 || message.contains("shutting down")
                 || message.contains("starting up")
                 || message.contains("recovery mode")
-                || message.contains("connection")
             {
                 ReadError::Unreachable(text)
             } else {
