@@ -52,36 +52,44 @@ impl PrivateCluster {
     /// that stops answering without refusing connections: connections open
     /// and queries are sent, and nothing comes back.
     pub fn replica_freeze(&self) {
-        self.signal_replica("STOP");
+        assert!(self.signal_replica("STOP"), "kill -STOP the replica's postmaster");
     }
 
     /// Lets the replica's processes go on (SIGCONT) after
     /// [`replica_freeze`](Self::replica_freeze).
     pub fn replica_thaw(&self) {
-        self.signal_replica("CONT");
+        assert!(self.signal_replica("CONT"), "kill -CONT the replica's postmaster");
     }
 
-    /// Sends `signal` to the replica's postmaster and every process it started.
-    fn signal_replica(&self, signal: &str) {
+    /// Sends `signal` to the replica's postmaster, then to every process it
+    /// started (the postmaster first, so a stopped one forks no new child).
+    /// A child may exit meanwhile: whether the postmaster received it is
+    /// what is returned.
+    fn signal_replica(&self, signal: &str) -> bool {
         let pid_file = self.replica_dir().join("postmaster.pid");
         let contents = std::fs::read_to_string(&pid_file).unwrap_or_else(|err| panic!("{}: {err}", pid_file.display()));
         let postmaster = contents.lines().next().expect("the postmaster's pid").trim().to_owned();
+        let kill = |pids: &[&str]| {
+            Command::new("kill")
+                .arg(format!("-{signal}"))
+                .args(pids)
+                .status()
+                .expect("run kill")
+                .success()
+        };
+        if !kill(&[&postmaster]) {
+            return false;
+        }
         let children = Command::new("pgrep")
             .args(["-P", &postmaster])
             .output()
             .expect("run pgrep");
-        let mut pids = vec![postmaster];
-        pids.extend(
-            String::from_utf8_lossy(&children.stdout)
-                .split_whitespace()
-                .map(str::to_owned),
-        );
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .args(&pids)
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{signal} {pids:?}");
+        let children = String::from_utf8_lossy(&children.stdout);
+        let children: Vec<&str> = children.split_whitespace().collect();
+        if !children.is_empty() {
+            kill(&children);
+        }
+        true
     }
 
     fn script(&self, args: &[&str]) -> String {
@@ -112,7 +120,7 @@ impl Drop for PrivateCluster {
     fn drop(&mut self) {
         // A frozen replica would never stop; letting a running one go on is harmless.
         if self.replica_dir().join("postmaster.pid").exists() {
-            self.signal_replica("CONT");
+            let _ = self.signal_replica("CONT");
         }
         self.down();
         let _ = std::fs::remove_dir_all(&self.dir);
