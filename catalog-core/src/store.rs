@@ -32,6 +32,14 @@ pub trait CatalogStore: Send + Sync {
         Ok(())
     }
 
+    /// Which generation of the catalog the store serves: a number that
+    /// changes whenever the whole catalog is replaced (a re-import), so a
+    /// cache in front of the store knows when to empty itself. The default,
+    /// for stores whose data never change while they serve, is `None`.
+    async fn generation(&self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+
     /// How full each of the store's connection pools is, for metrics. The
     /// default, for stores without connections, is none.
     fn pool_status(&self) -> Vec<PoolStatus> {

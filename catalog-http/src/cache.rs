@@ -59,6 +59,8 @@ pub struct CacheStats {
     pub hits: u64,
     /// Answers that had to ask the store.
     pub misses: u64,
+    /// Times the whole cache was emptied ([`ResponseCache::invalidate_all`]).
+    pub flushes: u64,
 }
 
 /// Serialized 200 answers keyed by what they answer, each with its entity
@@ -77,6 +79,7 @@ pub struct ResponseCache {
 struct Counters {
     hits: AtomicU64,
     misses: AtomicU64,
+    flushes: AtomicU64,
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -140,13 +143,15 @@ impl ResponseCache {
             .invalidate_entries_if(|key, _| matches!(key, CacheKey::List { .. }));
         if let Err(err) = pages {
             tracing::warn!(%err, "cannot invalidate cached pages; dropping the whole cache");
-            self.entries.invalidate_all();
+            self.invalidate_all();
         }
     }
 
-    /// Drops everything (for example after a new import).
+    /// Drops everything (for example after a new import; see
+    /// [`follow_generations`](crate::follow_generations)).
     pub fn invalidate_all(&self) {
         self.entries.invalidate_all();
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Hits and misses so far.
@@ -154,6 +159,7 @@ impl ResponseCache {
         CacheStats {
             hits: self.counters.hits.load(Ordering::Relaxed),
             misses: self.counters.misses.load(Ordering::Relaxed),
+            flushes: self.counters.flushes.load(Ordering::Relaxed),
         }
     }
 

@@ -137,6 +137,10 @@ struct ServeArgs {
     /// Seconds an answer may be served from the cache.
     #[arg(long, env = "CATALOG_CACHE_TTL_SECS", default_value_t = 60)]
     cache_ttl_secs: u64,
+    /// Milliseconds between asking the store whether its catalog was replaced
+    /// (a re-import), to empty the response cache when it was; 0 never asks.
+    #[arg(long, env = "CATALOG_GENERATION_CHECK_MS", default_value_t = 1_000)]
+    generation_check_ms: u64,
     /// `Cache-Control: max-age` of successful answers, in seconds.
     #[arg(long, env = "CATALOG_MAX_AGE_SECS", default_value_t = 60)]
     max_age_secs: u64,
@@ -244,6 +248,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
+        if let Some(cache) = &config.cache
+            && args.generation_check_ms > 0
+        {
+            let period = Duration::from_millis(args.generation_check_ms);
+            tokio::spawn(catalog_http::follow_generations(
+                Arc::clone(&store),
+                cache.clone(),
+                period,
+            ));
+        }
         tracing::info!(address = %listener.local_addr()?, "serving the catalog");
         catalog_http::serve(listener, catalog_http::service(store, &config), shutdown_signal()).await;
         tracing::info!("stopped");

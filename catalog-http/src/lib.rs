@@ -7,6 +7,8 @@
 //!   304s, `Cache-Control`), CORS and JSON errors for unmatched
 //!   requests: the whole catalog service, as the `catalog-http` binary runs it.
 //! - [`serve`] runs a filter on a listener with graceful shutdown.
+//! - [`follow_generations`] empties a [`ResponseCache`] when the store's
+//!   catalog is replaced (a re-import), for a service that caches answers.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,6 +32,7 @@
 mod answer;
 mod cache;
 mod compression;
+mod generation;
 mod http_cache;
 mod metrics;
 mod reply;
@@ -37,6 +40,7 @@ mod routes;
 mod service;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, ResponseCache};
+pub use generation::follow_generations;
 pub use http_cache::CachePolicy;
 pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
 pub use routes::{healthz, readyz, routes, routes_with_cache};

@@ -30,6 +30,7 @@ pub(crate) struct ServiceMetrics {
     latency: HistogramVec,
     cache_hits: IntCounter,
     cache_misses: IntCounter,
+    cache_flushes: IntCounter,
     cache: Option<ResponseCache>,
     pool_connections: IntGaugeVec,
     pool_max_connections: IntGaugeVec,
@@ -60,6 +61,11 @@ impl ServiceMetrics {
         let cache_misses = IntCounter::new(
             "catalog_cache_misses_total",
             "Answers the response cache asked the store for.",
+        )
+        .expect("valid metric definition");
+        let cache_flushes = IntCounter::new(
+            "catalog_cache_flushes_total",
+            "Times the response cache was emptied whole (a new catalog generation).",
         )
         .expect("valid metric definition");
         let pool_connections = IntGaugeVec::new(
@@ -100,6 +106,7 @@ impl ServiceMetrics {
             Box::new(latency.clone()),
             Box::new(cache_hits.clone()),
             Box::new(cache_misses.clone()),
+            Box::new(cache_flushes.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max_connections.clone()),
             Box::new(pool_waiting.clone()),
@@ -113,6 +120,7 @@ impl ServiceMetrics {
             latency,
             cache_hits,
             cache_misses,
+            cache_flushes,
             cache,
             pool_connections,
             pool_max_connections,
@@ -140,6 +148,8 @@ impl ServiceMetrics {
             self.cache_hits.inc_by(stats.hits.saturating_sub(self.cache_hits.get()));
             self.cache_misses
                 .inc_by(stats.misses.saturating_sub(self.cache_misses.get()));
+            self.cache_flushes
+                .inc_by(stats.flushes.saturating_sub(self.cache_flushes.get()));
         }
         for pool in self.store.pool_status() {
             let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);

@@ -1,13 +1,14 @@
 //! The response cache: one store query per key under concurrent misses,
-//! errors never cached, a byte bound, invalidation, expiry, and the off switch.
+//! errors never cached, a byte bound, invalidation, expiry, emptying on a
+//! new catalog generation, and the off switch.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use catalog_core::{CatalogStore, Feature, Page, Price, Product, ProductDetail, ProductId, ProductStyles, StoreError};
-use catalog_http::{CacheConfig, ResponseCache, ServiceConfig, service};
+use catalog_http::{CacheConfig, ResponseCache, ServiceConfig, follow_generations, service};
 
 /// A store that counts its calls, answers slowly, and fails its first `failures` calls.
 #[derive(Default)]
@@ -16,6 +17,8 @@ struct CountingStore {
     failures: AtomicUsize,
     delay: Duration,
     feature_bytes: usize,
+    /// The catalog generation it reports; `None`: it has none.
+    generation: Option<AtomicI64>,
 }
 
 impl CountingStore {
@@ -73,6 +76,12 @@ impl CatalogStore for CountingStore {
     async fn related(&self, _: ProductId) -> Result<Vec<i32>, StoreError> {
         self.call().await?;
         Ok(vec![2, 3])
+    }
+    async fn generation(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .generation
+            .as_ref()
+            .map(|generation| generation.load(Ordering::SeqCst)))
     }
 }
 
@@ -208,4 +217,42 @@ async fn without_a_cache_every_request_asks_the_store() {
         assert_eq!(get(&filter, "/products/1/styles").await.0, 200);
     }
     assert_eq!(store.called(), 3);
+}
+
+#[tokio::test]
+async fn a_new_catalog_generation_empties_the_cache() {
+    let store = Arc::new(CountingStore {
+        generation: Some(AtomicI64::new(7)),
+        ..CountingStore::default()
+    });
+    let cache = ResponseCache::new(CacheConfig::default());
+    let filter = cached_service(store.clone(), Some(cache.clone()));
+    let period = Duration::from_millis(20);
+    let follower = tokio::spawn(follow_generations(store.clone(), cache.clone(), period));
+    get(&filter, "/products/1").await;
+    // Many periods with the same generation: the answer stays cached.
+    tokio::time::sleep(period * 10).await;
+    get(&filter, "/products/1").await;
+    assert_eq!((store.called(), cache.stats().flushes), (1, 0));
+
+    store.generation.as_ref().unwrap().store(8, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while cache.stats().flushes == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the cache was never emptied");
+        tokio::time::sleep(period).await;
+    }
+    get(&filter, "/products/1").await;
+    assert_eq!(store.called(), 2, "the store is asked again after the new generation");
+    assert_eq!(cache.stats().flushes, 1, "emptied once per change");
+    follower.abort();
+}
+
+#[tokio::test]
+async fn following_a_store_without_generations_ends_at_once() {
+    let store = Arc::new(CountingStore::default());
+    let cache = ResponseCache::new(CacheConfig::default());
+    let follow = follow_generations(store, cache, Duration::from_millis(10));
+    tokio::time::timeout(Duration::from_secs(5), follow)
+        .await
+        .expect("returns for a store that has no generations");
 }

@@ -164,6 +164,82 @@ fn json_logs_are_one_object_per_line() {
     assert!(events.iter().any(|event| event["message"] == "stopped"));
 }
 
+/// A re-import into PostgreSQL shows in a running service within its
+/// generation check, long before its cached answers would expire.
+#[test]
+fn a_running_service_serves_a_reimported_catalog_before_its_cache_expires() {
+    let db = catalog_pg::testing::TestDatabase::empty();
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |seed: &str| {
+        let out = dir.path().join(seed);
+        let generated = catalog_http(&[
+            "generate",
+            "--products",
+            "40",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(generated.status.success(), "{}", stderr(&generated));
+        out
+    };
+    let import = |data: &Path| {
+        let imported = Command::new(env!("CARGO_BIN_EXE_catalog-http"))
+            .args(["import", "--data", data.to_str().unwrap(), "--database-url", db.url()])
+            .arg("--rejects")
+            .arg(dir.path().join("rejects.csv"))
+            .output()
+            .unwrap();
+        assert!(imported.status.success(), "{}", stderr(&imported));
+    };
+    let (before, after) = (generate("3"), generate("4"));
+    let name_of_product_1 = |data: &Path| {
+        let mut products = csv::Reader::from_path(data.join("product.csv")).unwrap();
+        products.records().next().unwrap().unwrap()[1].to_owned()
+    };
+    let new_name = name_of_product_1(&after);
+    assert_ne!(
+        name_of_product_1(&before),
+        new_name,
+        "the two seeds must differ in product 1"
+    );
+    import(&before);
+
+    let (_child, _lines, port) = start_service(&[
+        "serve",
+        "--store",
+        "pg",
+        "--database-url",
+        db.url(),
+        "--cache-ttl-secs",
+        "3600",
+        "--generation-check-ms",
+        "100",
+    ]);
+    let body = |path: &str| {
+        let answer = http_get(port, path);
+        answer.split_once("\r\n\r\n").expect("a body").1.to_owned()
+    };
+    let cached = body("/products/1");
+    assert_eq!(body("/products/1"), cached);
+    import(&after);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while body("/products/1") == cached {
+        assert!(
+            Instant::now() < deadline,
+            "still the old answer 15 s after the re-import"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(body("/products/1").contains(&format!(r#""name":"{new_name}""#)));
+    assert!(
+        body("/metrics")
+            .lines()
+            .any(|line| line == "catalog_cache_flushes_total 1")
+    );
+}
+
 /// Stops the server even when an assertion fails first.
 struct KillOnDrop(std::process::Child);
 

@@ -1,5 +1,5 @@
 //! `GET /metrics`: what the service answered, by route and status, its
-//! latency, the response cache's hits and misses, and the store's
+//! latency, the response cache's hits, misses and flushes, and the store's
 //! connection pools, in Prometheus form.
 
 mod common;
@@ -8,11 +8,13 @@ use catalog_http::{CacheConfig, ResponseCache, ServiceConfig, service};
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status_and_the_cache() {
+    let cache = ResponseCache::new(CacheConfig::default());
     let config = ServiceConfig {
-        cache: Some(ResponseCache::new(CacheConfig::default())),
+        cache: Some(cache.clone()),
         ..ServiceConfig::default()
     };
     let app = service(common::generated_store(20, 3), &config);
+    cache.invalidate_all();
     for path in [
         "/products/2/styles",
         "/products/2/styles",
@@ -38,6 +40,7 @@ async fn metrics_count_requests_by_route_and_status_and_the_cache() {
         r#"catalog_http_request_duration_seconds_count{route="styles"} 3"#,
         "catalog_cache_hits_total 1",
         "catalog_cache_misses_total 2",
+        "catalog_cache_flushes_total 1",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }

@@ -12,8 +12,10 @@ pub enum PgError {
     /// The schema migrations failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
-    /// The database has no catalog yet.
-    #[error("the database has no catalog schema; run `catalog-http migrate` or `catalog-http import` first")]
+    /// The database has no catalog yet, or one from before the latest migration.
+    #[error(
+        "the database has no catalog schema, or an outdated one; run `catalog-http migrate` or `catalog-http import` first"
+    )]
     NotMigrated,
     /// The bulk load stopped (the COPY writer failed or went away).
     #[error("the bulk load failed: {0}")]

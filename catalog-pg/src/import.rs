@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use crate::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
-use crate::schema::{features, photos, products, related, skus, styles};
+use crate::schema::{built, features, photos, products, related, skus, styles};
 
 /// The schema an import builds before it becomes `catalog`.
 const NEXT_SCHEMA: &str = "catalog_next";
@@ -31,6 +31,8 @@ const BATCH_ROWS: usize = 20_000;
 pub struct PgImport {
     /// Rows read, accepted and rejected per file.
     pub report: ImportReport,
+    /// The generation of the new catalog (see `CatalogStore::generation`).
+    pub generation: i64,
     /// Reading, validating and copying (overlapped on two threads).
     pub load: Duration,
     /// Ordering products, primary keys, indexes, foreign keys and statistics.
@@ -88,6 +90,7 @@ pub fn import_with_observer(
 
     let started = Instant::now();
     conn.batch_execute(&format!("SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"))?;
+    let generation = built::table.select(built::generation).first::<i64>(&mut conn)?;
     let finish = started.elapsed();
 
     // The swap renames schemas only, which takes no lock a reader waits for.
@@ -106,6 +109,7 @@ pub fn import_with_observer(
     conn.batch_execute("DROP SCHEMA catalog_old CASCADE")?;
     Ok(PgImport {
         report,
+        generation,
         load,
         finish,
         swap,

@@ -26,7 +26,7 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, join_all};
 
 use crate::error::{PgError, ReadError, read_error};
 use crate::store::PgConfig;
@@ -174,6 +174,38 @@ impl Pools {
         match self.read_with(Checkout::NoWait, probe).await {
             Ok(()) | Err(ReadError::Busy(_)) => Ok(()),
             Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Runs the read-only `query` on the primary and on every replica that
+    /// reads go to now, at once; returns the answers of those that gave one,
+    /// or the first error (the primary's, if it failed) when none did. For questions whose answer
+    /// depends on where a read goes, such as how far a replica has replayed.
+    pub(crate) async fn read_everywhere<T>(
+        &self,
+        query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<Vec<T>, StoreError> {
+        let now = self.elapsed_ms();
+        let pools = std::iter::once(&self.primary).chain(
+            self.replicas
+                .iter()
+                .filter(|replica| replica.health.is_up(now))
+                .map(|replica| &replica.pool),
+        );
+        let answers = join_all(pools.map(|pool| self.run(pool, Checkout::Wait, &query))).await;
+        let mut answered = Vec::with_capacity(answers.len());
+        let mut first_failure = None;
+        for answer in answers {
+            match answer {
+                Ok(value) => answered.push(value),
+                Err(err) => {
+                    first_failure.get_or_insert(err);
+                }
+            }
+        }
+        match first_failure {
+            Some(err) if answered.is_empty() => Err(err.into()),
+            _ => Ok(answered),
         }
     }
 

@@ -78,7 +78,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     skus,
     related,
     style_details,
-    product_styles
+    product_styles,
+    built
 );
 
 diesel::table! {
@@ -106,5 +107,14 @@ diesel::table! {
     product_styles (product_id) {
         product_id -> Integer,
         styles -> Text,
+    }
+}
+
+diesel::table! {
+    /// Which generation of the catalog this is: one row, a number every
+    /// import takes anew when it finishes a catalog (migration 4).
+    built (generation) {
+        generation -> BigInt,
+        finished_at -> Timestamptz,
     }
 }

@@ -16,7 +16,7 @@ use futures_util::future::try_join;
 use crate::error::PgError;
 use crate::money::PgPrice;
 use crate::pool::Pools;
-use crate::schema::{features, products, related};
+use crate::schema::{built, features, products, related};
 
 mod styles;
 
@@ -122,8 +122,8 @@ impl From<ProductRow> for Product {
 }
 
 impl PgStore {
-    /// Opens the pools of `config` and checks that the catalog schema exists
-    /// where reads go.
+    /// Opens the pools of `config` and checks that the catalog schema, as the
+    /// latest migration made it, exists where reads go.
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
@@ -133,11 +133,8 @@ impl PgStore {
             .pools
             .read(move |conn| {
                 async move {
-                    let present = products::table
-                        .select(products::id)
-                        .limit(1)
-                        .load::<i32>(&mut &*conn)
-                        .await;
+                    // `built` came with the latest migration.
+                    let present = built::table.select(built::generation).load::<i64>(&mut &*conn).await;
                     match present {
                         Ok(_) => Ok(true),
                         Err(diesel::result::Error::DatabaseError(_, info))
@@ -256,6 +253,18 @@ impl CatalogStore for PgStore {
                 .boxed()
             })
             .await
+    }
+
+    /// The oldest generation among the primary and the replicas that reads
+    /// go to: right after an import it changes only once every replica has
+    /// replayed it, so a cache emptied then holds no answer read from a
+    /// replica that still served the previous catalog.
+    async fn generation(&self) -> Result<Option<i64>, StoreError> {
+        let generations = self
+            .pools
+            .read_everywhere(move |conn| built::table.select(built::generation).first::<i64>(&mut &*conn).boxed())
+            .await?;
+        Ok(generations.into_iter().min())
     }
 
     /// The primary's pool, then each replica's.

@@ -101,6 +101,11 @@ async fn a_reimport_gives_the_same_catalog_and_report() {
     .unwrap();
     let pg = store(&db).await;
     let before = answers(&pg, &sample_ids()).await;
+    let first_generation = pg
+        .generation()
+        .await
+        .unwrap()
+        .expect("a PostgreSQL catalog has a generation");
 
     // Reads go on during the re-import and across its swap, every one answered.
     let importing = Arc::new(AtomicBool::new(true));
@@ -126,6 +131,12 @@ async fn a_reimport_gives_the_same_catalog_and_report() {
     assert_eq!(first.report, second.report);
     // The same pool keeps serving across the swap: its cached statements follow the new tables.
     assert_eq!(answers(&pg, &sample_ids()).await, before);
+    // Same data, but a new catalog: caches in front of it must be told.
+    let second_generation = pg.generation().await.unwrap().unwrap();
+    assert!(
+        second_generation > first_generation,
+        "{second_generation} after {first_generation}"
+    );
     // The old catalog is gone once the import returns.
     let mut conn = diesel::pg::PgConnection::establish(&url).expect("connect");
     let leftovers = diesel::sql_query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'catalog\\_%'")
@@ -157,6 +168,11 @@ async fn a_failed_import_leaves_the_old_catalog_serving() {
     .unwrap();
     assert!(matches!(failure, Err(PgError::Import(_))), "{failure:?}");
     let pg: Arc<dyn CatalogStore> = Arc::new(store(&db).await);
+    assert_eq!(
+        pg.generation().await.unwrap(),
+        Some(first.generation),
+        "a failed import leaves the generation of the catalog that serves"
+    );
     let products = pg.products(Page::new(1, 1000).unwrap()).await.unwrap();
     assert_eq!(products.len() as u64, first.report.files[0].accepted.min(1000));
 }
@@ -185,10 +201,14 @@ async fn migrations_are_idempotent_and_required() {
     let (first, second) = tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
         .await
         .unwrap();
-    assert_eq!(first.len(), 3);
+    assert_eq!(first.len(), 4);
     assert!(second.is_empty());
     let empty = store(&db).await;
     assert!(empty.products(Page::default()).await.unwrap().is_empty());
+    assert!(
+        empty.generation().await.unwrap().is_some(),
+        "the empty catalog is a generation too"
+    );
     assert!(matches!(
         empty.styles(ProductId::new(1).unwrap()).await,
         Err(catalog_core::StoreError::ProductNotFound(1))

@@ -108,6 +108,28 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
         );
     }
 
+    // The generation is the oldest where reads go: with replay paused, a
+    // re-import on the primary is reported once the replica has replayed it.
+    let imported = replicated.generation().await.unwrap().expect("a generation");
+    assert_eq!(primary_only.generation().await.unwrap(), Some(imported));
+    replica_admin.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
+    let reimported = tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("re-import into the primary")
+        .generation;
+    assert!(reimported > imported, "{reimported} after {imported}");
+    assert_eq!(primary_only.generation().await.unwrap(), Some(reimported));
+    assert_eq!(
+        replicated.generation().await.unwrap(),
+        Some(imported),
+        "the replica still serves the previous catalog"
+    );
+    replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+    wait_for_replay(&primary_url, &replica_url);
+    assert_eq!(replicated.generation().await.unwrap(), Some(reimported));
+
     // With replay paused, a change on the primary is not seen by reads: they
     // come from the replica.
     let original = product_name(&primary_only, 1).await;
