@@ -124,8 +124,9 @@ signal() { # number signal
 # the mixed profile through nginx; after 2 s one instance is killed (SIGKILL,
 # a crash), after 4 s another is stopped (SIGTERM, a deploy). Every GET must
 # succeed: nginx retries what the dead instances dropped on the live one.
-# Then, with the cache on and max-age 1 s, answers stay served (stale) while
-# every instance is down.
+# Then, with the cache on and max-age 1 s: one cached entry per coding and
+# per allowed origin, /metrics closed to the outside, and answers served
+# (stale) while every instance is down.
 check() {
   install_tools wrk:wrk
   export STORE=${STORE:-mem}
@@ -145,7 +146,8 @@ check() {
   echo "$json"
   [ "$down" = 2 ] && [ "$failures" = 0 ] && [ "$requests" -gt 1000 ] || exit 1
 
-  INSTANCE_FLAGS="--max-age-secs 1 --stale-while-revalidate-secs 0" up 2 cache >/dev/null
+  INSTANCE_FLAGS="--max-age-secs 1 --stale-while-revalidate-secs 0 --cors-origin https://a.example,https://b.example" \
+    up 2 cache >/dev/null
   local path=/products/5/styles status first second stale
   first=$(curl -s -o /dev/null -w '%header{x-cache-status}' "http://$listen$path")
   second=$(curl -s -o /dev/null -w '%header{x-cache-status}' "http://$listen$path")
@@ -157,6 +159,24 @@ check() {
   done
   echo "cache by coding: ${coded[*]}"
   [ "${coded[*]}" = "MISS/br HIT/br MISS/ MISS/gzip" ] || exit 1
+  # With a list of allowed origins the service echoes the caller's: one
+  # cached entry per origin, never one origin's answer to another.
+  local by_origin=() origin
+  for origin in https://a.example https://b.example https://a.example; do
+    by_origin+=("$(curl -s -o /dev/null -H "Origin: $origin" -w '%header{x-cache-status}/%header{access-control-allow-origin}' "http://$listen/products/7")")
+  done
+  echo "cache by origin: ${by_origin[*]}"
+  [ "${by_origin[*]}" = "MISS/https://a.example MISS/https://b.example HIT/https://a.example" ] || exit 1
+  # /metrics, with or without a trailing slash, only for the internal network
+  # (127.0.0.1 here; 127.0.0.2 stands for the outside).
+  local metrics=() from metrics_path
+  for from in 127.0.0.1 127.0.0.2; do
+    for metrics_path in /metrics /metrics/; do
+      metrics+=("$(curl -s -o /dev/null --interface "$from" -w '%{http_code}' "http://$listen$metrics_path")")
+    done
+  done
+  echo "/metrics and /metrics/ from 127.0.0.1, then from 127.0.0.2: ${metrics[*]}"
+  [ "${metrics[*]}" = "200 200 403 403" ] || exit 1
   signal 1 KILL
   signal 2 KILL
   # Fresh for max-age (1 s, counted by nginx in whole seconds: up to 2 s),

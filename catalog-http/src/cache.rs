@@ -112,6 +112,7 @@ impl ResponseCache {
     where
         F: Future<Output = Result<Bytes, StoreError>>,
     {
+        let flushes_before = self.counters.flushes.load(Ordering::Acquire);
         let loaded = AtomicU64::new(0);
         let result = self
             .entries
@@ -121,6 +122,11 @@ impl ResponseCache {
             })
             .await;
         let counter = if loaded.load(Ordering::Relaxed) == 1 {
+            // Emptied while this answer was read: it may come from the old
+            // catalog, and `invalidate_all` spares what is inserted after it.
+            if self.counters.flushes.load(Ordering::Acquire) != flushes_before {
+                self.entries.invalidate(&key).await;
+            }
             &self.counters.misses
         } else {
             &self.counters.hits
@@ -150,8 +156,10 @@ impl ResponseCache {
     /// Drops everything (for example after a new import; see
     /// [`follow_generations`](crate::follow_generations)).
     pub fn invalidate_all(&self) {
+        // Counted first, so an answer being read meanwhile sees the count
+        // change (see `get_or_load`) whenever its insertion escapes this.
+        self.counters.flushes.fetch_add(1, Ordering::Release);
         self.entries.invalidate_all();
-        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Hits and misses so far.

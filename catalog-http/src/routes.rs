@@ -3,7 +3,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use catalog_core::{CatalogStore, Page, ProductId, StoreError};
+use catalog_core::{CatalogStore, InvalidInput, Page, ProductId, StoreError};
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -130,15 +131,15 @@ async fn answer(
             }
             Err(message) => bad_request(&message),
         },
-        Route::Product(id) => match id.parse::<ProductId>() {
+        Route::Product(id) => match product_id(&id) {
             Ok(id) => respond(cache, CacheKey::Product(id.get()), store.product(id)).await,
             Err(err) => bad_request(&err),
         },
-        Route::Styles(id) => match id.parse::<ProductId>() {
+        Route::Styles(id) => match product_id(&id) {
             Ok(id) => respond(cache, CacheKey::Styles(id.get()), store.styles(id)).await,
             Err(err) => bad_request(&err),
         },
-        Route::Related(id) => match id.parse::<ProductId>() {
+        Route::Related(id) => match product_id(&id) {
             Ok(id) => respond(cache, CacheKey::Related(id.get()), store.related(id)).await,
             Err(err) => bad_request(&err),
         },
@@ -179,6 +180,13 @@ async fn respond<T: Serialize>(
     }
 }
 
+/// The product id of a path segment, percent-decoded first as query values
+/// are (`%31` is `1`, an equivalent URI), then held to the contract's rules
+/// (`%201`, a space before the digit, is refused).
+fn product_id(segment: &str) -> Result<ProductId, InvalidInput> {
+    percent_decode_str(segment).decode_utf8_lossy().parse()
+}
+
 /// A 400 saying what was wrong with the request.
 fn bad_request(what: &dyn std::fmt::Display) -> JsonResponse {
     json_error(StatusCode::BAD_REQUEST, &what.to_string())
@@ -198,4 +206,18 @@ fn page(query: &[(String, String)]) -> Result<Page, String> {
         }
     };
     Page::parse(single("page")?, single("count")?).map_err(|err| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::product_id;
+
+    #[test]
+    fn ids_are_percent_decoded_then_held_to_the_contract() {
+        assert_eq!(product_id("%31").unwrap().get(), 1);
+        assert_eq!(product_id("4%32").unwrap().get(), 42);
+        for refused in ["%201", "1%20", "%2B1", "%E2%82%AC", "%FF", "%", "1%3"] {
+            assert!(product_id(refused).is_err(), "{refused}");
+        }
+    }
 }

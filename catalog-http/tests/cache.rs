@@ -256,3 +256,26 @@ async fn following_a_store_without_generations_ends_at_once() {
         .await
         .expect("returns for a store that has no generations");
 }
+
+#[tokio::test]
+async fn an_answer_read_while_the_cache_is_emptied_is_not_kept() {
+    let store = Arc::new(CountingStore {
+        delay: Duration::from_millis(300),
+        ..CountingStore::default()
+    });
+    let cache = ResponseCache::new(CacheConfig::default());
+    let filter = cached_service(store.clone(), Some(cache.clone()));
+    let in_flight = tokio::spawn({
+        let filter = filter.clone();
+        async move { get(&filter, "/products/4").await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    cache.invalidate_all();
+    assert_eq!(in_flight.await.unwrap().0, 200, "the request in flight is answered");
+    get(&filter, "/products/4").await;
+    assert_eq!(
+        store.called(),
+        2,
+        "the answer read across the flush may be old: asked again"
+    );
+}

@@ -247,6 +247,15 @@ async fn every_documented_path_is_answered() {
         let path = template.replace("{product_id}", "1");
         let response = warp::test::request().path(&path).reply(&app).await;
         assert_eq!(response.status(), 200, "{template}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        let documented = document["paths"][template]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .expect("a documented 200 body");
+        assert!(
+            documented.keys().any(|media| content_type.starts_with(media.as_str())),
+            "{template}: {content_type} is not among {:?}",
+            documented.keys().collect::<Vec<_>>()
+        );
     }
     // A schema that refuses what the contract refuses: a price with one fraction digit.
     let mut price = json!({"$ref": "#/components/schemas/Price"});

@@ -38,8 +38,8 @@ pub(crate) enum ReadError {
     /// A replica cancelled the statement to replay the primary's changes (a
     /// recovery conflict): the replica is fine, the read is asked of the primary.
     RecoveryConflict(String),
-    /// Every connection of the pool stayed in use for the whole wait: the
-    /// server is up but saturated (a 503).
+    /// Every connection of the pool stayed in use for the whole wait: on a
+    /// replica, the read is asked of the primary; on the primary, a 503.
     Busy(String),
     /// Anything else, answered as it is (a statement timeout is a 503, a
     /// fault a 500).

@@ -10,11 +10,13 @@
 //! over, one read alone tries it again (the others keep going elsewhere), and
 //! a read that succeeds brings it back. A replica that cancels a statement to
 //! replay the primary's changes (a recovery conflict) stays in, and that read
-//! is asked of the primary. A statement timeout or a pool with no free
-//! connection is a 503 from whichever server it was: the server is up, and
-//! asking another would only double the wait. Replicas lag the primary by
-//! their replay delay: right after an import a replica may still serve the
-//! previous catalog for a moment.
+//! is asked of the primary; so is a read that found no free connection to a
+//! replica for the whole wait (its connections all held, by a saturated
+//! replica or by one that stopped answering and is not yet found out). A
+//! statement timeout, or no free connection to the primary, is a 503: the
+//! server is up, and asking another would only double the wait. Replicas lag
+//! the primary by their replay delay: right after an import a replica may
+//! still serve the previous catalog for a moment.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -224,6 +226,9 @@ impl Pools {
                 Err(ReadError::RecoveryConflict(reason)) => {
                     replica.health.answered();
                     tracing::info!(replica = number, %reason, "recovery conflict on the replica; reading from the primary");
+                }
+                Err(ReadError::Busy(reason)) => {
+                    tracing::debug!(replica = number, %reason, "no free connection to the replica; reading from the primary");
                 }
                 answer => {
                     replica.health.answered();

@@ -52,6 +52,10 @@ fn wait_for_replay(primary_url: &str, replica_url: &str) {
     }
 }
 
+/// Connections per pool of the replicated store: few, so that reads queue
+/// for them.
+const POOL_SIZE: usize = 2;
+
 async fn product_name(store: &PgStore, id: i32) -> String {
     let id = ProductId::new(id).unwrap();
     store.product(id).await.expect("the product").name
@@ -88,6 +92,7 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
     config.replica_backoff = Duration::from_millis(200);
     config.connect_timeout = Duration::from_millis(500);
     config.statement_timeout = Duration::from_millis(1_000);
+    config.pool_size = POOL_SIZE;
     let replicated = PgStore::connect(&config).await.expect("connect with a replica");
 
     // The same answers through the replica as from the primary.
@@ -175,6 +180,19 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
     // a new connection after the connect timeout, and every read is answered
     // by the primary while the replica is left out.
     cluster.replica_freeze();
+    // More reads at once than the replica's pool has connections: those
+    // waiting for a connection the frozen replica holds go to the primary too.
+    let concurrent: Vec<_> = (0..3 * POOL_SIZE)
+        .map(|_| {
+            let store = replicated.clone();
+            tokio::spawn(async move { store.product(ProductId::new(1).unwrap()).await })
+        })
+        .collect();
+    for read in concurrent {
+        let read = tokio::time::timeout(Duration::from_secs(30), read).await;
+        let answer = read.expect("a read never hangs").unwrap();
+        assert_eq!(answer.expect("no read fails").name, "Renamed again");
+    }
     for _ in 0..10 {
         let read = tokio::time::timeout(Duration::from_secs(30), product_name(&replicated, 1));
         assert_eq!(read.await.expect("a read never hangs"), "Renamed again");
