@@ -17,6 +17,9 @@ pub enum PgError {
         "the database has no catalog schema, or an outdated one; run `catalog-http migrate` or `catalog-http import` first"
     )]
     NotMigrated,
+    /// Another import is running on the same database.
+    #[error("another import is running on this database; try again when it has finished")]
+    ImportRunning,
     /// The bulk load stopped (the COPY writer failed or went away).
     #[error("the bulk load failed: {0}")]
     Load(String),

@@ -21,6 +21,16 @@ use crate::migrate::run_pending;
 use crate::money::PgPrice;
 use crate::schema::{built, features, photos, products, related, skus, styles};
 
+/// The key of the transaction-level advisory lock an import holds from start
+/// to swap: a second import on the same database fails at once with
+/// [`PgError::ImportRunning`] instead of waiting for the first.
+pub const IMPORT_LOCK_KEY: i64 = 0x6361_7461_6c6f_6721; // "catalog!"
+
+diesel::define_sql_function! {
+    /// Takes a transaction-level advisory lock if it is free.
+    fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
+
 /// The schema an import builds before it becomes `catalog`.
 const NEXT_SCHEMA: &str = "catalog_next";
 /// Rows per `COPY` batch handed from the reader to the writer thread.
@@ -59,8 +69,13 @@ pub fn import_with_observer(
     let connect = || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
     let mut conn = connect()?;
     run_pending(&mut conn)?;
+    conn.batch_execute("BEGIN")?;
+    if !diesel::select(pg_try_advisory_xact_lock(IMPORT_LOCK_KEY)).get_result::<bool>(&mut conn)? {
+        conn.batch_execute("ROLLBACK")?;
+        return Err(PgError::ImportRunning);
+    }
     conn.batch_execute(&format!(
-        "BEGIN; SET LOCAL search_path = {NEXT_SCHEMA}, public; \
+        "SET LOCAL search_path = {NEXT_SCHEMA}, public; \
          DROP SCHEMA IF EXISTS {NEXT_SCHEMA} CASCADE; SELECT catalog_create_tables('{NEXT_SCHEMA}');"
     ))?;
 

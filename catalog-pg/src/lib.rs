@@ -20,6 +20,6 @@ mod styles_document;
 pub mod testing;
 
 pub use error::PgError;
-pub use import::{PgImport, import, import_with_observer};
+pub use import::{IMPORT_LOCK_KEY, PgImport, import, import_with_observer};
 pub use migrate::migrate;
 pub use store::{PgConfig, PgStore, StylesQuery};

@@ -9,7 +9,7 @@ use catalog_contract::Fixture;
 use catalog_core::{CatalogStore, Page, ProductId};
 use catalog_mem::MemStore;
 use catalog_pg::testing::TestDatabase;
-use catalog_pg::{PgConfig, PgError, PgStore, StylesQuery, import, migrate};
+use catalog_pg::{IMPORT_LOCK_KEY, PgConfig, PgError, PgStore, StylesQuery, import, migrate};
 use catalog_source::RejectRecord;
 use diesel::{Connection, RunQueryDsl};
 
@@ -175,6 +175,28 @@ async fn a_failed_import_leaves_the_old_catalog_serving() {
     );
     let products = pg.products(Page::new(1, 1000).unwrap()).await.unwrap();
     assert_eq!(products.len() as u64, first.report.files[0].accepted.min(1000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_while_another_runs_is_refused_at_once() {
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    let (first, refused, after) = tokio::task::spawn_blocking(move || {
+        let first = import(&url, fixture().path(), &mut Vec::new()).expect("first import");
+        // Another import holds the lock (as it does from its start to its swap).
+        let mut running = diesel::pg::PgConnection::establish(&url).expect("connect");
+        let hold = format!("BEGIN; SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY});");
+        diesel::connection::SimpleConnection::batch_execute(&mut running, &hold).expect("take the lock");
+        let refused = import(&url, fixture().path(), &mut Vec::new()).map(|_| ());
+        diesel::connection::SimpleConnection::batch_execute(&mut running, "COMMIT").expect("release the lock");
+        let after = import(&url, fixture().path(), &mut Vec::new()).expect("an import once the other ended");
+        (first, refused, after)
+    })
+    .await
+    .unwrap();
+    assert!(matches!(refused, Err(PgError::ImportRunning)), "{refused:?}");
+    assert!(after.generation > first.generation);
+    assert_eq!(store(&db).await.generation().await.unwrap(), Some(after.generation));
 }
 
 /// A copy of the fixture whose last file has a wrong header.
