@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use catalog_core::StoreError;
@@ -71,8 +71,16 @@ pub struct CacheStats {
 /// and [`invalidate_all`](Self::invalidate_all) are the hooks for write paths.
 #[derive(Clone)]
 pub struct ResponseCache {
-    entries: Cache<CacheKey, Arc<Answer>>,
+    entries: Cache<CacheKey, Entry>,
     counters: Arc<Counters>,
+}
+
+/// A cached answer, with how many times the cache had been emptied when its
+/// load began.
+#[derive(Clone)]
+struct Entry {
+    loaded_after: u64,
+    answer: Arc<Answer>,
 }
 
 #[derive(Default)]
@@ -95,7 +103,7 @@ impl ResponseCache {
     pub fn new(config: CacheConfig) -> ResponseCache {
         let entries = Cache::builder()
             .max_capacity(config.max_bytes)
-            .weigher(|_: &CacheKey, answer: &Arc<Answer>| weight(answer.body().len()))
+            .weigher(|_: &CacheKey, entry: &Entry| weight(entry.answer.body().len()))
             .time_to_live(config.time_to_live)
             .support_invalidation_closures()
             .build();
@@ -112,27 +120,33 @@ impl ResponseCache {
     where
         F: Future<Output = Result<Bytes, StoreError>>,
     {
-        let flushes_before = self.counters.flushes.load(Ordering::Acquire);
-        let loaded = AtomicU64::new(0);
+        let flushes = self.counters.flushes.load(Ordering::Acquire);
+        let loaded = AtomicBool::new(false);
         let result = self
             .entries
             .try_get_with(key, async {
-                loaded.store(1, Ordering::Relaxed);
-                load.await.map(|body| Arc::new(Answer::new(body)))
+                loaded.store(true, Ordering::Relaxed);
+                load.await.map(|body| Entry {
+                    loaded_after: flushes,
+                    answer: Arc::new(Answer::new(body)),
+                })
             })
             .await;
-        let counter = if loaded.load(Ordering::Relaxed) == 1 {
-            // Emptied while this answer was read: it may come from the old
-            // catalog, and `invalidate_all` spares what is inserted after it.
-            if self.counters.flushes.load(Ordering::Acquire) != flushes_before {
-                self.entries.invalidate(&key).await;
-            }
+        let counter = if loaded.load(Ordering::Relaxed) {
             &self.counters.misses
         } else {
             &self.counters.hits
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        result
+        let entry = result?;
+        // Read before the cache was last emptied, and kept because it was
+        // inserted after (`invalidate_all` spares those): it may come from
+        // the old catalog. It answers the requests that were waiting for it,
+        // and no later one.
+        if entry.loaded_after != self.counters.flushes.load(Ordering::Acquire) {
+            self.entries.invalidate(&key).await;
+        }
+        Ok(entry.answer)
     }
 
     /// Drops the answers about product `id` and every cached page of the list
@@ -156,8 +170,8 @@ impl ResponseCache {
     /// Drops everything (for example after a new import; see
     /// [`follow_generations`](crate::follow_generations)).
     pub fn invalidate_all(&self) {
-        // Counted first, so an answer being read meanwhile sees the count
-        // change (see `get_or_load`) whenever its insertion escapes this.
+        // Counted first: an answer whose load began before this and that is
+        // inserted after it is dropped when next found (see `get_or_load`).
         self.counters.flushes.fetch_add(1, Ordering::Release);
         self.entries.invalidate_all();
     }

@@ -19,6 +19,8 @@ struct CountingStore {
     feature_bytes: usize,
     /// The catalog generation it reports; `None`: it has none.
     generation: Option<AtomicI64>,
+    /// How many times asking for the generation fails first.
+    generation_failures: AtomicUsize,
 }
 
 impl CountingStore {
@@ -78,6 +80,13 @@ impl CatalogStore for CountingStore {
         Ok(vec![2, 3])
     }
     async fn generation(&self) -> Result<Option<i64>, StoreError> {
+        let failing = self
+            .generation_failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(StoreError::Unavailable("down".into()));
+        }
         Ok(self
             .generation
             .as_ref()
@@ -278,4 +287,32 @@ async fn an_answer_read_while_the_cache_is_emptied_is_not_kept() {
         2,
         "the answer read across the flush may be old: asked again"
     );
+}
+
+#[tokio::test]
+async fn answers_cached_while_the_generation_was_unknown_are_dropped_once_it_is_known() {
+    let store = Arc::new(CountingStore {
+        generation: Some(AtomicI64::new(3)),
+        generation_failures: AtomicUsize::new(2),
+        ..CountingStore::default()
+    });
+    let cache = ResponseCache::new(CacheConfig::default());
+    let filter = cached_service(store.clone(), Some(cache.clone()));
+    get(&filter, "/products/1").await;
+    let period = Duration::from_millis(20);
+    let follower = tokio::spawn(follow_generations(store.clone(), cache.clone(), period));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while cache.stats().flushes == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the cache was never emptied");
+        tokio::time::sleep(period).await;
+    }
+    tokio::time::sleep(period * 10).await;
+    assert_eq!(
+        cache.stats().flushes,
+        1,
+        "emptied once, then the generation is known and the same"
+    );
+    get(&filter, "/products/1").await;
+    assert_eq!(store.called(), 2);
+    follower.abort();
 }

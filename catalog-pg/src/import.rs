@@ -23,7 +23,9 @@ use crate::schema::{built, features, photos, products, related, skus, styles};
 
 /// The key of the transaction-level advisory lock an import holds from start
 /// to swap: a second import on the same database fails at once with
-/// [`PgError::ImportRunning`] instead of waiting for the first.
+/// [`PgError::ImportRunning`] instead of waiting for the first, and the
+/// migration that stamps catalogs with generations waits for it. (The
+/// migration spells it in decimal: 7161132844275689249.)
 pub const IMPORT_LOCK_KEY: i64 = 0x6361_7461_6c6f_6721; // "catalog!"
 
 diesel::define_sql_function! {
@@ -339,5 +341,17 @@ impl RowSink for CopySink {
                 related_product_id: r.related_product_id,
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IMPORT_LOCK_KEY;
+
+    #[test]
+    fn the_generation_migration_waits_for_the_import_lock() {
+        let migration = include_str!("../migrations/2026-11-26-000003_catalog_generation/up.sql");
+        let lock = format!("pg_advisory_xact_lock({IMPORT_LOCK_KEY})");
+        assert!(migration.contains(&lock), "the migration should take {lock}");
     }
 }

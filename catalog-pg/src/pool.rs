@@ -28,7 +28,7 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, join_all};
+use futures_util::future::{BoxFuture, try_join_all};
 
 use crate::error::{PgError, ReadError, read_error};
 use crate::store::PgConfig;
@@ -180,9 +180,9 @@ impl Pools {
     }
 
     /// Runs the read-only `query` on the primary and on every replica that
-    /// reads go to now, at once; returns the answers of those that gave one,
-    /// or the first error (the primary's, if it failed) when none did. For questions whose answer
-    /// depends on where a read goes, such as how far a replica has replayed.
+    /// reads go to now, at once: every answer, or the first error if any of
+    /// them gave none. For questions whose answer depends on where a read
+    /// goes, such as how far each replica has replayed.
     pub(crate) async fn read_everywhere<T>(
         &self,
         query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
@@ -194,21 +194,9 @@ impl Pools {
                 .filter(|replica| replica.health.is_up(now))
                 .map(|replica| &replica.pool),
         );
-        let answers = join_all(pools.map(|pool| self.run(pool, Checkout::Wait, &query))).await;
-        let mut answered = Vec::with_capacity(answers.len());
-        let mut first_failure = None;
-        for answer in answers {
-            match answer {
-                Ok(value) => answered.push(value),
-                Err(err) => {
-                    first_failure.get_or_insert(err);
-                }
-            }
-        }
-        match first_failure {
-            Some(err) if answered.is_empty() => Err(err.into()),
-            _ => Ok(answered),
-        }
+        try_join_all(pools.map(|pool| self.run(pool, Checkout::Wait, &query)))
+            .await
+            .map_err(StoreError::from)
     }
 
     async fn read_with<T>(
@@ -227,7 +215,8 @@ impl Pools {
                     replica.health.answered();
                     tracing::info!(replica = number, %reason, "recovery conflict on the replica; reading from the primary");
                 }
-                Err(ReadError::Busy(reason)) => {
+                // A probe that finds the replica busy has its answer (ready).
+                Err(ReadError::Busy(reason)) if matches!(checkout, Checkout::Wait) => {
                     tracing::debug!(replica = number, %reason, "no free connection to the replica; reading from the primary");
                 }
                 answer => {
@@ -466,6 +455,52 @@ mod tests {
             calls, 1,
             "a replica left out is not asked: the primary had the one call"
         );
+    }
+
+    #[tokio::test]
+    async fn a_question_asked_everywhere_needs_every_answer() {
+        let pools = pools();
+        let calls = AtomicUsize::new(0);
+        let everywhere = pools
+            .read_everywhere(|_conn| {
+                let call = calls.fetch_add(1, Ordering::Relaxed);
+                async move { Ok(call) }.boxed()
+            })
+            .await;
+        assert_eq!(everywhere.unwrap().len(), 2, "the primary and the replica");
+        let calls = AtomicUsize::new(0);
+        let one_failing = pools
+            .read_everywhere(|_conn| {
+                let call = calls.fetch_add(1, Ordering::Relaxed);
+                async move {
+                    if call == 0 {
+                        Err(DieselError::NotFound)
+                    } else {
+                        Ok(call)
+                    }
+                }
+                .boxed()
+            })
+            .await;
+        assert!(
+            one_failing.is_err(),
+            "not the other server's answer alone: {one_failing:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_replica_is_ready_even_with_the_primary_down() {
+        let mut config = PgConfig::new("postgres://postgres@127.0.0.1:1/catalog");
+        config.replica_urls = vec![crate::testing::with_database(&crate::testing::server_url(), "postgres")];
+        config.pool_size = 1;
+        let pools = Pools::new(&config).expect("pools");
+        let _held = pools.replicas[0]
+            .pool
+            .get()
+            .await
+            .expect("the replica's one connection");
+        let probe = pools.ready(|_conn| async { Ok(()) }.boxed()).await;
+        assert!(probe.is_ok(), "{probe:?}");
     }
 
     #[tokio::test]

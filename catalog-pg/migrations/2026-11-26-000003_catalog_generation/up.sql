@@ -3,7 +3,11 @@
 -- service can ask, cheaply and through a replica, whether the catalog it
 -- caches answers of has been replaced by an import since it last looked.
 
-CREATE SEQUENCE catalog_generations;
+-- Waits for an import that is running (the import's advisory lock,
+-- catalog_pg::IMPORT_LOCK_KEY), so the catalog it swaps in is stamped too.
+SELECT pg_advisory_xact_lock(7161132844275689249);
+
+CREATE SEQUENCE public.catalog_generations;
 
 CREATE FUNCTION catalog_stamp_generation(target name) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
