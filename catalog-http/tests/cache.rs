@@ -245,15 +245,20 @@ async fn a_new_catalog_generation_empties_the_cache() {
     assert_eq!((store.called(), cache.stats().flushes), (1, 0));
 
     store.generation.as_ref().unwrap().store(8, Ordering::SeqCst);
+    wait_for_a_flush(&cache, period).await;
+    get(&filter, "/products/1").await;
+    assert_eq!(store.called(), 2, "the store is asked again after the new generation");
+    assert_eq!(cache.stats().flushes, 1, "emptied once per change");
+    follower.abort();
+}
+
+/// Waits, checking every `period`, until `cache` has been emptied once.
+async fn wait_for_a_flush(cache: &ResponseCache, period: Duration) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while cache.stats().flushes == 0 {
         assert!(tokio::time::Instant::now() < deadline, "the cache was never emptied");
         tokio::time::sleep(period).await;
     }
-    get(&filter, "/products/1").await;
-    assert_eq!(store.called(), 2, "the store is asked again after the new generation");
-    assert_eq!(cache.stats().flushes, 1, "emptied once per change");
-    follower.abort();
 }
 
 #[tokio::test]
@@ -301,11 +306,7 @@ async fn answers_cached_while_the_generation_was_unknown_are_dropped_once_it_is_
     get(&filter, "/products/1").await;
     let period = Duration::from_millis(20);
     let follower = tokio::spawn(follow_generations(store.clone(), cache.clone(), period));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while cache.stats().flushes == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the cache was never emptied");
-        tokio::time::sleep(period).await;
-    }
+    wait_for_a_flush(&cache, period).await;
     tokio::time::sleep(period * 10).await;
     assert_eq!(
         cache.stats().flushes,
