@@ -3,6 +3,7 @@
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 
+pub use crate::storefront::styles_read_as_storefronts_do;
 use crate::{App, Oracle};
 
 /// The content type the contract requires on every JSON answer.
@@ -80,6 +81,7 @@ fn sample_ids(app: &App) -> Vec<i32> {
     let mut sample = vec![ids[0], ids[ids.len() - 1]];
     sample.extend(oracle.ids_with_repeated_links().into_iter().take(5));
     sample.extend(oracle.ids_without_children().into_iter().take(10));
+    sample.extend(oracle.ids_with_bare_styles().into_iter().take(10));
     sample.extend((0..40).map(|_| ids[rng.usize(..ids.len())]));
     sample
 }

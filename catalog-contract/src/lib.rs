@@ -8,6 +8,7 @@
 
 pub mod checks;
 mod oracle;
+mod storefront;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -88,7 +89,7 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@each $setup;
             list_pages, unknown_query_parameters_are_ignored, trailing_slash_is_the_same_resource, product_details, styles, related,
             missing_products_are_404, bad_input_is_400, unknown_paths_are_404, other_methods_are_405,
-            head_matches_get, cors, healthz);
+            head_matches_get, cors, healthz, styles_read_as_storefronts_do);
     };
     (@each $setup:path; $($check:ident),* $(,)?) => {
         $(

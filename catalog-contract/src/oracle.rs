@@ -132,6 +132,16 @@ impl Oracle {
         self.products.keys().copied().filter(bare).collect()
     }
 
+    /// Products with a style that has no photos or no SKUs, in ascending id order.
+    pub fn ids_with_bare_styles(&self) -> Vec<i32> {
+        let bare = |style_id: &i32| !self.photos.contains_key(style_id) || !self.skus.contains_key(style_id);
+        self.products
+            .keys()
+            .copied()
+            .filter(|id| self.styles.get(id).is_some_and(|styles| styles.iter().any(bare)))
+            .collect()
+    }
+
     fn product_json(&self, id: i32) -> serde_json::Map<String, Value> {
         let p = &self.products[&id];
         let value = json!({
@@ -186,13 +196,20 @@ impl Oracle {
         let mut skus = self.skus.get(&style_id).cloned().unwrap_or_default();
         skus.sort_by_key(|(id, ..)| *id);
         let mut style = self.style_json[&style_id].clone();
-        let photos: Vec<Value> = photos
+        // No photos or no SKUs: the original API's all-null row (contract, styles route).
+        let mut photos: Vec<Value> = photos
             .iter()
             .map(|(_, thumb, url)| json!({"thumbnail_url": thumb, "url": url}))
             .collect();
+        if photos.is_empty() {
+            photos.push(json!({"thumbnail_url": null, "url": null}));
+        }
         let mut sku_map = serde_json::Map::new();
         for (id, quantity, size) in skus {
             sku_map.insert(id.to_string(), json!({"quantity": quantity, "size": size}));
+        }
+        if sku_map.is_empty() {
+            sku_map.insert("null".into(), json!({"quantity": null, "size": null}));
         }
         style["photos"] = Value::Array(photos);
         style["skus"] = Value::Object(sku_map);

@@ -94,6 +94,11 @@ pub struct Sku {
 }
 
 /// A style's SKUs in ascending id order, serialized as an object keyed by id.
+///
+/// No SKUs serialize as `{"null": {"quantity": null, "size": null}}`, the
+/// all-null row the original API's outer join gave: storefronts read the
+/// entries of `skus` without a guard. The placeholder is only a form of the
+/// answer, never a SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Skus(pub Vec<Sku>);
 
@@ -101,14 +106,25 @@ impl Serialize for Skus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Entry<'a> {
-            quantity: i32,
-            size: &'a str,
+            quantity: Option<i32>,
+            size: Option<&'a str>,
+        }
+        if self.0.is_empty() {
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry(
+                "null",
+                &Entry {
+                    quantity: None,
+                    size: None,
+                },
+            )?;
+            return map.end();
         }
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for sku in &self.0 {
             let entry = Entry {
-                quantity: sku.quantity,
-                size: &sku.size,
+                quantity: Some(sku.quantity),
+                size: Some(&sku.size),
             };
             map.serialize_entry(itoa::Buffer::new().format(sku.id), &entry)?;
         }
@@ -130,7 +146,10 @@ pub struct Style {
     /// Whether this is the product's default style.
     #[serde(rename = "default?")]
     pub default: bool,
-    /// Photos in ascending photo id order.
+    /// Photos in ascending photo id order; none serialize as
+    /// `[{"thumbnail_url": null, "url": null}]`, as the original API answered
+    /// (storefronts read `photos[0].thumbnail_url` without a guard).
+    #[serde(serialize_with = "serialize_photos")]
     pub photos: Vec<Photo>,
     /// SKUs in ascending SKU id order.
     pub skus: Skus,
@@ -144,6 +163,23 @@ pub struct ProductStyles {
     pub product_id: ProductId,
     /// Styles in ascending style id order.
     pub results: Vec<Style>,
+}
+
+/// `photos`, or the original API's one all-null photo when there are none.
+fn serialize_photos<S: Serializer>(photos: &[Photo], serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct NoPhoto {
+        thumbnail_url: Option<&'static str>,
+        url: Option<&'static str>,
+    }
+    if photos.is_empty() {
+        let placeholder = NoPhoto {
+            thumbnail_url: None,
+            url: None,
+        };
+        return [placeholder].serialize(serializer);
+    }
+    photos.serialize(serializer)
 }
 
 fn serialize_display<S: Serializer>(value: &ProductId, serializer: S) -> Result<S::Ok, S::Error> {
@@ -193,6 +229,27 @@ mod tests {
                 r#""original_price":"140.00","sale_price":null,"default?":true,"#,
                 r#""photos":[{"thumbnail_url":"t","url":"u"}],"#,
                 r#""skus":{"2":{"quantity":16,"size":"S"},"10":{"quantity":8,"size":"XS"}}}]}"#
+            )
+        );
+    }
+
+    #[test]
+    fn a_style_without_photos_or_skus_has_the_original_apis_all_null_entries() {
+        let style = Style {
+            style_id: 3,
+            name: "Bare".into(),
+            original_price: price("10"),
+            sale_price: Some(price("9.5")),
+            default: false,
+            photos: Vec::new(),
+            skus: Skus::default(),
+        };
+        assert_eq!(
+            serde_json::to_string(&style).unwrap(),
+            concat!(
+                r#"{"style_id":3,"name":"Bare","original_price":"10.00","sale_price":"9.50","default?":false,"#,
+                r#""photos":[{"thumbnail_url":null,"url":null}],"#,
+                r#""skus":{"null":{"quantity":null,"size":null}}}"#
             )
         );
     }

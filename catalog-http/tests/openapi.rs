@@ -264,3 +264,35 @@ async fn every_documented_path_is_answered() {
     assert!(validator.is_valid(&json!("140.00")));
     assert!(!validator.is_valid(&json!("140.0")));
 }
+
+#[test]
+fn the_style_schema_holds_the_original_apis_placeholders_and_refuses_empty_forms() {
+    let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
+    let schema = json!({"$ref": "#/components/schemas/Style"});
+    let style = |photos: Value, skus: Value| {
+        json!({"style_id": 1, "name": "n", "original_price": "1.00", "sale_price": null, "default?": true,
+               "photos": photos, "skus": skus})
+    };
+    let photo = json!([{"thumbnail_url": "t", "url": "u"}]);
+    let sku = json!({"3": {"quantity": 2, "size": "S"}});
+    let no_photo = json!([{"thumbnail_url": null, "url": null}]);
+    let no_sku = json!({"null": {"quantity": null, "size": null}});
+    for valid in [
+        style(photo.clone(), sku.clone()),
+        style(no_photo.clone(), no_sku.clone()),
+    ] {
+        assert_eq!(is_valid(&document, &schema, &valid), Ok(()), "{valid}");
+    }
+    let two_placeholders = json!([{"thumbnail_url": null, "url": null}, {"thumbnail_url": null, "url": null}]);
+    let mixed_skus = json!({"3": {"quantity": 2, "size": "S"}, "null": {"quantity": null, "size": null}});
+    for invalid in [
+        style(json!([]), sku.clone()),
+        style(photo.clone(), json!({})),
+        style(two_placeholders, sku),
+        style(photo.clone(), mixed_skus),
+        style(photo, json!({"null": {"quantity": 1, "size": null}})),
+        style(json!([{"thumbnail_url": "t", "url": null}]), no_sku),
+    ] {
+        assert!(is_valid(&document, &schema, &invalid).is_err(), "{invalid}");
+    }
+}

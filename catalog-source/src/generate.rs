@@ -2,7 +2,7 @@
 //!
 //! The proportions follow the full source set (per product: about 2.2
 //! features, 1.96 styles, 4.5 related links; per style: about 2.9 photos and
-//! 5.8 SKUs). Dirty rows are *extra* lines written after a clean row, each of a
+//! 5.8 SKUs; about 2% of styles have no photos and 2% no SKUs). Dirty rows are *extra* lines written after a clean row, each of a
 //! kind the import must refuse; they consume a fresh row id where they have a
 //! valid one, so accepted ids have gaps, and no clean row ever refers to a
 //! dirty one. Every dirty line is listed in [`GenerateSummary::dirty`] and in
@@ -531,13 +531,15 @@ fn photo_urls(rng: &mut fastrand::Rng) -> (String, String) {
 fn sizes(rng: &mut fastrand::Rng) -> &'static [&'static str] {
     const CLOTHING: &[&str] = &["XS", "S", "M", "L", "XL", "XXL"];
     const SHOES: &[&str] = &["7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5", "11", "11.5", "12"];
-    match rng.u8(..20) {
-        0..=12 => CLOTHING,
-        13..=16 => {
+    match rng.u8(..50) {
+        0..=32 => CLOTHING,
+        33..=42 => {
             let start = rng.usize(..=2);
             &SHOES[start..start + 9]
         }
-        _ => &["One Size"],
+        43..=48 => &["One Size"],
+        // Not stocked yet: the styles answer's all-null SKU placeholder.
+        _ => &[],
     }
 }
 

@@ -40,9 +40,9 @@ const statements = {
           'original_price', s.original_price::text, 'sale_price', s.sale_price::text,
           'default?', s.default_style,
           'photos', COALESCE((SELECT json_agg(json_build_object('thumbnail_url', ph.thumbnail_url, 'url', ph.url) ORDER BY ph.id)
-                              FROM catalog.photos ph WHERE ph.style_id = s.id), '[]'::json),
+                              FROM catalog.photos ph WHERE ph.style_id = s.id), '[{"thumbnail_url":null,"url":null}]'::json),
           'skus', COALESCE((SELECT json_object_agg(k.id, json_build_object('quantity', k.quantity, 'size', k.size) ORDER BY k.id)
-                            FROM catalog.skus k WHERE k.style_id = s.id), '{}'::json)
+                            FROM catalog.skus k WHERE k.style_id = s.id), '{"null":{"quantity":null,"size":null}}'::json)
         ) ORDER BY s.id)
       FROM catalog.styles s WHERE s.product_id = $1::integer), '[]'::json)) AS body
     FROM catalog.products WHERE id = $1::integer`,
