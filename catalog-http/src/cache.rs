@@ -67,20 +67,85 @@ pub struct CacheStats {
 /// tags and, once asked for, its compressed forms; a cheap-to-clone handle.
 ///
 /// Concurrent misses on one key run the store query once and share its
-/// answer; errors are never cached. [`invalidate_product`](Self::invalidate_product)
-/// and [`invalidate_all`](Self::invalidate_all) are the hooks for write paths.
+/// answer; errors are never cached. [`invalidate`](Self::invalidate) (what a
+/// change touched) and [`invalidate_all`](Self::invalidate_all) are the hooks
+/// for write paths and re-imports.
+///
+/// Every key has an epoch that each invalidation touching it raises, and
+/// every cached answer remembers the epoch its load began in. An answer
+/// whose epoch is no longer its key's is never served to a request that
+/// began after the invalidation, and never kept: a load that straddles an
+/// invalidation answers only the requests that were already waiting for it.
 #[derive(Clone)]
 pub struct ResponseCache {
     entries: Cache<CacheKey, Entry>,
+    epochs: Arc<Epochs>,
     counters: Arc<Counters>,
 }
 
-/// A cached answer, with how many times the cache had been emptied when its
-/// load began.
+/// What an invalidation touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    /// One cached answer.
+    Key(CacheKey),
+    /// Every cached page of the product list.
+    ListPages,
+    /// Everything (a new catalog).
+    All,
+}
+
+/// A cached answer, with the epoch of its key when its load began.
 #[derive(Clone)]
 struct Entry {
-    loaded_after: u64,
+    epoch: Epoch,
     answer: Arc<Answer>,
+}
+
+/// The epoch of a key: the whole cache's, and its own stripe's (or the
+/// list's, for pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Epoch {
+    all: u64,
+    key: u64,
+}
+
+/// Stripes of product keys' epochs: a key shares its stripe with others, so
+/// an invalidation may drop a neighbour's answer too (a miss, never a stale
+/// answer), and no lock or map is needed on the request path.
+const EPOCH_STRIPES: usize = 4096;
+
+struct Epochs {
+    all: AtomicU64,
+    pages: AtomicU64,
+    stripes: Box<[AtomicU64]>,
+}
+
+impl Epochs {
+    fn new() -> Epochs {
+        Epochs {
+            all: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
+            stripes: (0..EPOCH_STRIPES).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn counter(&self, key: &CacheKey) -> &AtomicU64 {
+        let product = match *key {
+            CacheKey::List { .. } => return &self.pages,
+            CacheKey::Product(id) => (id, 0),
+            CacheKey::Styles(id) => (id, 1),
+            CacheKey::Related(id) => (id, 2),
+        };
+        let mixed = (u64::from(product.0.unsigned_abs()) * 3 + product.1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        &self.stripes[(mixed >> 52) as usize % EPOCH_STRIPES]
+    }
+
+    fn of(&self, key: &CacheKey) -> Epoch {
+        Epoch {
+            all: self.all.load(Ordering::Acquire),
+            key: self.counter(key).load(Ordering::Acquire),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -98,6 +163,11 @@ impl std::fmt::Debug for ResponseCache {
     }
 }
 
+/// How many times a request finds an answer older than itself and asks
+/// again before it loads without the cache (each time means another
+/// invalidation of its key landed meanwhile).
+const MAX_STALE_FINDS: usize = 3;
+
 impl ResponseCache {
     /// An empty cache bounded by `config`.
     pub fn new(config: CacheConfig) -> ResponseCache {
@@ -105,74 +175,104 @@ impl ResponseCache {
             .max_capacity(config.max_bytes)
             .weigher(|_: &CacheKey, entry: &Entry| weight(entry.answer.body().len()))
             .time_to_live(config.time_to_live)
-            .support_invalidation_closures()
             .build();
         ResponseCache {
             entries,
+            epochs: Arc::new(Epochs::new()),
             counters: Arc::default(),
         }
     }
 
     /// The cached answer for `key`, or the one made from the body `load`
     /// produces (run once for all concurrent callers of the same key; an
-    /// error is returned, not cached).
+    /// error is returned, not cached). Never an answer whose load began
+    /// before an invalidation of `key` that came before this call.
     pub(crate) async fn get_or_load<F>(&self, key: CacheKey, load: F) -> Result<Arc<Answer>, Arc<StoreError>>
     where
         F: Future<Output = Result<Bytes, StoreError>>,
     {
-        let flushes = self.counters.flushes.load(Ordering::Acquire);
-        let loaded = AtomicBool::new(false);
-        let result = self
-            .entries
-            .try_get_with(key, async {
-                loaded.store(true, Ordering::Relaxed);
-                load.await.map(|body| Entry {
-                    loaded_after: flushes,
-                    answer: Arc::new(Answer::new(body)),
+        let mut load = Some(load);
+        for _ in 0..MAX_STALE_FINDS {
+            let began = self.epochs.of(&key);
+            let loaded = AtomicBool::new(false);
+            let result = self
+                .entries
+                .try_get_with(key, async {
+                    loaded.store(true, Ordering::Relaxed);
+                    let body = match load.take() {
+                        Some(load) => load.await?,
+                        None => return Err(StoreError::Internal("the cache's load ran twice".into())),
+                    };
+                    Ok(Entry {
+                        epoch: began,
+                        answer: Arc::new(Answer::new(body)),
+                    })
                 })
-            })
-            .await;
-        let counter = if loaded.load(Ordering::Relaxed) {
-            &self.counters.misses
-        } else {
-            &self.counters.hits
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        let entry = result?;
-        // Read before the cache was last emptied, and kept because it was
-        // inserted after (`invalidate_all` spares those): it may come from
-        // the old catalog. It answers the requests that were waiting for it,
-        // and no later one.
-        if entry.loaded_after != self.counters.flushes.load(Ordering::Acquire) {
-            self.entries.invalidate(&key).await;
+                .await;
+            let loaded = loaded.load(Ordering::Relaxed);
+            if loaded {
+                self.counters.misses.fetch_add(1, Ordering::Relaxed);
+            }
+            let entry = result?;
+            if entry.epoch != self.epochs.of(&key) {
+                // Its key was invalidated after its load began: not kept.
+                self.entries.invalidate(&key).await;
+            }
+            if entry.epoch == began {
+                // Loaded by this call, or by one that began in this call's
+                // epoch: it answers this request.
+                if !loaded {
+                    self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                }
+                return Ok(entry.answer);
+            }
+            // Older than this request (a stale find, counted neither way): ask again.
         }
-        Ok(entry.answer)
+        let load = load.ok_or_else(|| Arc::new(StoreError::Internal("the cache's load ran twice".into())))?;
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        Ok(Arc::new(Answer::new(load.await?)))
     }
 
-    /// Drops the answers about product `id` and every cached page of the list
-    /// (use [`invalidate_all`](Self::invalidate_all) when a product is removed,
-    /// since other products' related lists may name it).
+    /// Drops what `invalidations` touch; from now on no answer loaded before
+    /// this call is served or kept for those keys.
+    pub async fn invalidate(&self, invalidations: impl IntoIterator<Item = Invalidation>) {
+        for invalidation in invalidations {
+            match invalidation {
+                Invalidation::Key(key) => {
+                    // Raised first: a load that ends after this is not kept.
+                    self.epochs.counter(&key).fetch_add(1, Ordering::AcqRel);
+                    self.entries.invalidate(&key).await;
+                }
+                // Stale pages are dropped when next found (their epoch tells).
+                Invalidation::ListPages => {
+                    self.epochs.pages.fetch_add(1, Ordering::AcqRel);
+                }
+                Invalidation::All => self.invalidate_all(),
+            }
+        }
+    }
+
+    /// Drops the answers about product `id` (its detail, styles and related
+    /// ids) and every cached page of the list. When a product is removed, use
+    /// [`invalidate_all`](Self::invalidate_all) or name the products whose
+    /// related lists named it, since those lists change too.
     pub async fn invalidate_product(&self, id: i32) {
-        for key in [CacheKey::Product(id), CacheKey::Styles(id), CacheKey::Related(id)] {
-            self.entries.invalidate(&key).await;
-        }
-        // Registered predicates hide matching entries from then on; they are
-        // removed in the background.
-        let pages = self
-            .entries
-            .invalidate_entries_if(|key, _| matches!(key, CacheKey::List { .. }));
-        if let Err(err) = pages {
-            tracing::warn!(%err, "cannot invalidate cached pages; dropping the whole cache");
-            self.invalidate_all();
-        }
+        self.invalidate([
+            Invalidation::Key(CacheKey::Product(id)),
+            Invalidation::Key(CacheKey::Styles(id)),
+            Invalidation::Key(CacheKey::Related(id)),
+            Invalidation::ListPages,
+        ])
+        .await;
     }
 
     /// Drops everything (for example after a new import; see
     /// [`follow_generations`](crate::follow_generations)).
     pub fn invalidate_all(&self) {
-        // Counted first: an answer whose load began before this and that is
-        // inserted after it is dropped when next found (see `get_or_load`).
-        self.counters.flushes.fetch_add(1, Ordering::Release);
+        // Raised first: an answer whose load began before this and that is
+        // inserted after it is dropped when next found.
+        self.epochs.all.fetch_add(1, Ordering::AcqRel);
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         self.entries.invalidate_all();
     }
 
@@ -201,4 +301,92 @@ fn weight(len: usize) -> u32 {
         len
     };
     u32::try_from(weight).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::oneshot;
+
+    fn body(text: &'static str) -> Result<Bytes, StoreError> {
+        Ok(Bytes::from_static(text.as_bytes()))
+    }
+
+    /// Starts a load of `key` that answers `old` once released, and waits until it runs.
+    async fn slow_load(
+        cache: &ResponseCache,
+        key: CacheKey,
+    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<Result<Arc<Answer>, Arc<StoreError>>>) {
+        let (release, released) = oneshot::channel::<()>();
+        let misses = cache.stats().misses;
+        let loading = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load(key, async {
+                        let _ = released.await;
+                        body("old")
+                    })
+                    .await
+            })
+        };
+        while cache.stats().misses == misses {
+            tokio::task::yield_now().await;
+        }
+        (release, loading)
+    }
+
+    async fn get(cache: &ResponseCache, key: CacheKey, text: &'static str) -> Bytes {
+        cache.get_or_load(key, async { body(text) }).await.unwrap().body().clone()
+    }
+
+    #[tokio::test]
+    async fn a_load_that_straddles_an_invalidation_answers_its_request_but_is_not_kept() {
+        for key in [CacheKey::Styles(1), CacheKey::List { page: 1, count: 5 }] {
+            let cache = ResponseCache::new(CacheConfig::default());
+            let (release, loading) = slow_load(&cache, key).await;
+            cache.invalidate_product(1).await;
+            release.send(()).unwrap();
+            assert_eq!(loading.await.unwrap().unwrap().body(), "old", "{key:?}: it began first");
+            assert_eq!(get(&cache, key, "new").await, "new", "{key:?}: the old answer was kept");
+            assert_eq!(get(&cache, key, "newer").await, "new", "{key:?}: the new answer is kept");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_after_an_invalidation_never_joins_a_load_that_began_before_it() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let key = CacheKey::Product(7);
+        let (release, loading) = slow_load(&cache, key).await;
+        cache.invalidate([Invalidation::Key(key)]).await;
+        let later = {
+            let cache = cache.clone();
+            tokio::spawn(async move { get(&cache, key, "new").await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        release.send(()).unwrap();
+        assert_eq!(loading.await.unwrap().unwrap().body(), "old");
+        assert_eq!(later.await.unwrap(), "new");
+    }
+
+    #[tokio::test]
+    async fn an_invalidation_touches_only_its_keys() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let page = CacheKey::List { page: 1, count: 5 };
+        for key in [CacheKey::Product(1), CacheKey::Product(2), page] {
+            get(&cache, key, "old").await;
+        }
+        cache.invalidate([Invalidation::Key(CacheKey::Product(1))]).await;
+        assert_eq!(get(&cache, CacheKey::Product(1), "new").await, "new");
+        assert_eq!(get(&cache, page, "new").await, "old");
+        // Product 2 may share product 1's stripe; then it is only a miss.
+        let same_stripe = std::ptr::eq(
+            cache.epochs.counter(&CacheKey::Product(1)),
+            cache.epochs.counter(&CacheKey::Product(2)),
+        );
+        let expected = if same_stripe { "new" } else { "old" };
+        assert_eq!(get(&cache, CacheKey::Product(2), "new").await, expected);
+        cache.invalidate([Invalidation::ListPages]).await;
+        assert_eq!(get(&cache, page, "new").await, "new");
+    }
 }

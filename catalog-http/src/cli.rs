@@ -2,17 +2,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use catalog_core::CatalogStore;
-use catalog_http::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig};
-use catalog_pg::{PgConfig, PgStore, StylesQuery};
+use catalog_http::app::progress::Progress;
+use catalog_http::app::{App, Settings, StoreSettings, load};
+use catalog_http::{CacheConfig, CachePolicy};
+use catalog_pg::PgConfig;
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::load;
 
 /// The product catalog service.
 #[derive(Debug, Parser)]
@@ -72,6 +70,8 @@ struct DatabaseArgs {
 
 #[derive(Debug, Args)]
 struct PoolArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Read replica URLs, comma-separated: reads go to them in turn, and to the
     /// primary (--database-url) while none is up.
     #[arg(long = "replica-url", env = "CATALOG_PG_REPLICA_URLS", value_delimiter = ',')]
@@ -89,20 +89,19 @@ struct PoolArgs {
     /// after each failure in a row, up to 32 times) before one read tries it again.
     #[arg(long, env = "CATALOG_PG_REPLICA_BACKOFF_MS", default_value_t = 1_000)]
     replica_backoff_ms: u64,
-    /// How the styles route queries PostgreSQL.
-    #[arg(long, env = "CATALOG_PG_STYLES_QUERY", value_enum, default_value = "read-model")]
-    styles_query: StylesQueryArg,
 }
 
-/// `--styles-query`: see `catalog_pg::StylesQuery`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum StylesQueryArg {
-    /// One primary-key lookup in the `product_styles` read model.
-    ReadModel,
-    /// The `style_details` view: two statements.
-    Aggregated,
-    /// Styles, photos and SKUs as separate pipelined statements: four statements.
-    Pipelined,
+impl From<PoolArgs> for PgConfig {
+    fn from(args: PoolArgs) -> PgConfig {
+        PgConfig {
+            replica_urls: args.replica_urls,
+            pool_size: args.pool_size,
+            statement_timeout: Duration::from_millis(args.statement_timeout_ms),
+            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+            replica_backoff: Duration::from_millis(args.replica_backoff_ms),
+            ..PgConfig::new(args.database.database_url)
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -151,9 +150,39 @@ struct ServeArgs {
     #[arg(long, env = "CATALOG_STALE_IF_ERROR_SECS", default_value_t = 600)]
     stale_if_error_secs: u64,
     #[command(flatten)]
-    database: DatabaseArgs,
-    #[command(flatten)]
     pool: PoolArgs,
+}
+
+impl From<ServeArgs> for Settings {
+    fn from(args: ServeArgs) -> Settings {
+        let store = match (args.store, args.data) {
+            (StoreKind::Mem, Some(data)) => StoreSettings::Directory {
+                data,
+                rejects: args.rejects,
+            },
+            (StoreKind::Mem, None) => StoreSettings::Generated {
+                products: args.generate,
+                seed: args.seed,
+            },
+            (StoreKind::Pg, _) => StoreSettings::Postgres(args.pool.into()),
+        };
+        Settings {
+            listen: args.listen,
+            store,
+            cache: (args.cache_mb > 0).then(|| CacheConfig {
+                max_bytes: args.cache_mb << 20,
+                time_to_live: Duration::from_secs(args.cache_ttl_secs),
+            }),
+            generation_check: (args.generation_check_ms > 0).then(|| Duration::from_millis(args.generation_check_ms)),
+            cors_origins: args.cors_origins,
+            cors_max_age: Duration::from_secs(args.cors_max_age),
+            http_cache: CachePolicy {
+                max_age: Duration::from_secs(args.max_age_secs),
+                stale_while_revalidate: Duration::from_secs(args.stale_while_revalidate_secs),
+                stale_if_error: Duration::from_secs(args.stale_if_error_secs),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -207,60 +236,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let cache = (args.cache_mb > 0).then(|| {
-        ResponseCache::new(CacheConfig {
-            max_bytes: args.cache_mb << 20,
-            time_to_live: Duration::from_secs(args.cache_ttl_secs),
-        })
-    });
-    let config = ServiceConfig {
-        cors_origins: args.cors_origins,
-        cors_max_age: Duration::from_secs(args.cors_max_age),
-        cache,
-        http_cache: CachePolicy {
-            max_age: Duration::from_secs(args.max_age_secs),
-            stale_while_revalidate: Duration::from_secs(args.stale_while_revalidate_secs),
-            stale_if_error: Duration::from_secs(args.stale_if_error_secs),
-        },
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let started = Instant::now();
-        let store: Arc<dyn CatalogStore> = match (args.store, &args.data) {
-            (StoreKind::Mem, Some(dir)) => Arc::new(load::mem_from_dir(dir, &args.rejects)?),
-            (StoreKind::Mem, None) => Arc::new(load::mem_generated(args.generate, args.seed)?),
-            (StoreKind::Pg, _) => {
-                let mut pg = PgConfig::new(&args.database.database_url);
-                pg.replica_urls = args.pool.replica_urls;
-                pg.pool_size = args.pool.pool_size;
-                pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
-                pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);
-                pg.replica_backoff = Duration::from_millis(args.pool.replica_backoff_ms);
-                pg.styles_query = match args.pool.styles_query {
-                    StylesQueryArg::ReadModel => StylesQuery::ReadModel,
-                    StylesQueryArg::Aggregated => StylesQuery::Aggregated,
-                    StylesQueryArg::Pipelined => StylesQuery::Pipelined,
-                };
-                Arc::new(PgStore::connect(&pg).await?)
-            }
-        };
-        tracing::info!(seconds = started.elapsed().as_secs_f64(), store = ?args.store, "catalog ready");
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        if let Some(cache) = &config.cache
-            && args.generation_check_ms > 0
-        {
-            let period = Duration::from_millis(args.generation_check_ms);
-            tokio::spawn(catalog_http::follow_generations(
-                Arc::clone(&store),
-                cache.clone(),
-                period,
-            ));
-        }
-        tracing::info!(address = %listener.local_addr()?, "serving the catalog");
-        catalog_http::serve(listener, catalog_http::service(store, &config), shutdown_signal()).await;
-        tracing::info!("stopped");
+        let app = App::build(Settings::from(args)).await?;
+        app.run_until_stopped().await?;
         Ok(())
     })
 }
@@ -305,7 +284,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 
 fn import(args: ImportArgs) -> anyhow::Result<()> {
     let mut rejects = RejectFile::new(&args.rejects);
-    let mut progress = crate::progress::Progress::new();
+    let mut progress = Progress::new();
     let imported =
         catalog_pg::import_with_observer(&args.database.database_url, &args.data, &mut rejects, &mut progress)?;
     rejects
@@ -337,28 +316,4 @@ fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     let applied = catalog_pg::migrate(&args.database_url)?;
     println!("applied {} migrations {:?}", applied.len(), applied);
     Ok(())
-}
-
-/// Completes on SIGINT or SIGTERM, so in-flight requests can finish.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -1,17 +1,18 @@
 //! HTTP caching of answers by browsers, CDNs and proxies: a strong `ETag` on
 //! every 200, `If-None-Match` answered with 304, `Cache-Control` from a
 //! [`CachePolicy`], and brotli or gzip as `Accept-Encoding` asks, with
-//! `Vary: Accept-Encoding`. (Errors carry `Cache-Control: no-store` from `reply`.)
+//! `Vary: Accept-Encoding`, for the replies whose type says caches may keep
+//! them; every other reply says `Cache-Control: no-store`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+#[cfg(doc)]
 use crate::answer::Answer;
 use crate::compression;
-use crate::reply::JsonResponse;
+use crate::reply::{Cacheability, HttpResponse, Reply};
 
 /// How long shared caches and browsers may keep successful answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,30 +52,28 @@ impl CachePolicy {
     }
 }
 
-/// Adds the caching headers to `response`, the answer to a request that
-/// sent `if_none_match` and `accept_encoding`: a 200 gets its `ETag`,
-/// `cache_control` (a [`CachePolicy::cache_control`], made once per service)
-/// and `Vary`, is compressed when the client accepts brotli or gzip and the
-/// body is large enough, and becomes a bodiless 304 when the client already
-/// holds that version. Tags and compressed forms come from the [`Answer`] the
-/// route attached (shared with the response cache, so made once per cached
-/// answer), or are made here. Other answers, and 200s that set their own
-/// `Cache-Control` (the health checks), are left as they are.
-pub(crate) fn apply(
+/// The response to a request that sent `if_none_match` and
+/// `accept_encoding`, whose route replied `reply`. A shared reply gets its
+/// `ETag`, `cache_control` (a [`CachePolicy::cache_control`], made once per
+/// service) and `Vary`, is compressed when the client accepts brotli or gzip
+/// and the body is large enough, and becomes a bodiless 304 when the client
+/// already holds that version; tags and compressed forms come from the
+/// reply's [`Answer`] (shared with the response cache, so made once per
+/// cached answer). Any other reply says `no-store` and nothing else.
+pub(crate) fn finish(
+    reply: Reply,
     cache_control: &HeaderValue,
     if_none_match: Option<&str>,
     accept_encoding: Option<&str>,
-    mut response: JsonResponse,
-) -> JsonResponse {
-    let attached = response.extensions_mut().remove::<Arc<Answer>>();
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL) {
-        return response;
-    }
-    let answer = attached.unwrap_or_else(|| Arc::new(Answer::new(response.body().clone())));
+) -> HttpResponse {
+    let Cacheability::Shared(answer) = reply.cacheability.clone() else {
+        return reply.into_http();
+    };
     let coding = accept_encoding
         .filter(|_| answer.body().len() >= compression::MIN_COMPRESSED_LEN)
         .and_then(compression::negotiate);
     let tag = answer.tag(coding);
+    let mut response = reply.into_http();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));

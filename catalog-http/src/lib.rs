@@ -9,6 +9,13 @@
 //! - [`serve`] runs a filter on a listener with graceful shutdown.
 //! - [`follow_generations`] empties a [`ResponseCache`] when the store's
 //!   catalog is replaced (a re-import), for a service that caches answers.
+//! - [`route_table`] lists every path with its methods, access and metrics
+//!   label; a new route is one more row there.
+//! - With the `app` feature (the default), [`app::App`] is the whole
+//!   application as the binary runs it: settings in, store opened, served
+//!   until a signal. An embedder turns default features off and compiles no
+//!   store, no diesel, no command line:
+//!   `catalog-http = { version = "0.1", default-features = false }`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,18 +37,24 @@
 //! ```
 
 mod answer;
+#[cfg(feature = "app")]
+pub mod app;
 mod cache;
 mod compression;
+mod cors;
 mod generation;
 mod http_cache;
 mod metrics;
 mod reply;
+mod request_id;
+pub mod route_table;
 mod routes;
 mod service;
 
-pub use cache::{CacheConfig, CacheKey, CacheStats, ResponseCache};
+pub use cache::{CacheConfig, CacheKey, CacheStats, Invalidation, ResponseCache};
 pub use generation::follow_generations;
 pub use http_cache::CachePolicy;
-pub use reply::{JSON_CONTENT_TYPE, JsonResponse};
-pub use routes::{healthz, readyz, routes, routes_with_cache};
+pub use reply::{HttpResponse, JSON_CONTENT_TYPE, Reply};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+pub use routes::{routes, routes_with_cache};
 pub use service::{OPENAPI_JSON, ServiceConfig, serve, service};

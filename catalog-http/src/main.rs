@@ -1,11 +1,11 @@
-//! `catalog-http`: serve the catalog, or generate and check source data.
+//! `catalog-http`: serve the catalog, or generate, check and import source data.
 //!
 //! With no arguments it generates a sample catalog in memory and serves it on
 //! 127.0.0.1:3000. Every flag also reads an environment variable (`--help`).
+//! The binary only parses its command line; [`catalog_http::app::App`] is the
+//! application it runs.
 
 mod cli;
-mod load;
-mod progress;
 mod telemetry;
 
 use std::process::ExitCode;

@@ -1,74 +1,156 @@
-//! JSON responses: bodies in the contract's form, and errors mapped to statuses.
+//! The typed reply of every route: status, JSON body, and whether caches may
+//! keep it, said by its type rather than by a header a handler remembers to set.
+
+use std::sync::Arc;
 
 use catalog_core::StoreError;
 use serde::Serialize;
-use warp::http::{HeaderValue, Response, StatusCode, header};
+use warp::http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 use warp::hyper::body::Bytes;
 
-/// The response type every catalog route produces.
-pub type JsonResponse = Response<warp::hyper::body::Bytes>;
+use crate::answer::Answer;
+
+/// The response type the service produces.
+pub type HttpResponse = Response<Bytes>;
 
 /// The content type of every catalog answer.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
-/// The methods every catalog route allows.
-pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
-
-/// A response with `status` and a serialized JSON `body`.
-pub fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> JsonResponse {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
-    response
+/// Whether caches may keep a reply.
+#[derive(Clone)]
+pub(crate) enum Cacheability {
+    /// A 200 that browsers, shared caches and CDNs may keep under the
+    /// service's `Cache-Control` policy: it gets an `ETag`, 304 answers and
+    /// compressed forms, all derived from (and kept with) its [`Answer`].
+    Shared(Arc<Answer>),
+    /// Never stored anywhere: `Cache-Control: no-store` and no `ETag`
+    /// (errors, health, metrics).
+    NoStore,
 }
 
-/// The contract's error form: `{"error": "<message>"}` with `status`, marked
-/// never to be stored by a cache.
-pub fn json_error(status: StatusCode, message: &str) -> JsonResponse {
-    #[derive(Serialize)]
-    struct ErrorBody<'a> {
-        error: &'a str,
+/// What a route answers: a status, a body with its content type, extra
+/// headers, and its [`Cacheability`].
+pub struct Reply {
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Bytes,
+    headers: HeaderMap,
+    pub(crate) cacheability: Cacheability,
+}
+
+impl Reply {
+    /// A 200 with `answer`'s body that caches may keep.
+    pub(crate) fn shared(answer: Arc<Answer>) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: HeaderValue::from_static(JSON_CONTENT_TYPE),
+            body: answer.body().clone(),
+            headers: HeaderMap::new(),
+            cacheability: Cacheability::Shared(answer),
+        }
     }
-    let body = serde_json::to_vec(&ErrorBody { error: message }).unwrap_or_default();
-    let mut response = json_bytes(status, body);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+
+    /// A JSON `body` with `status` that no cache may keep.
+    pub(crate) fn no_store(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status,
+            content_type: HeaderValue::from_static(JSON_CONTENT_TYPE),
+            body: body.into(),
+            headers: HeaderMap::new(),
+            cacheability: Cacheability::NoStore,
+        }
+    }
+
+    /// The contract's error form, `{"error": "<message>"}`, with `status`; never cached.
+    pub(crate) fn error(status: StatusCode, message: &str) -> Reply {
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            error: &'a str,
+        }
+        let body = serde_json::to_vec(&ErrorBody { error: message }).unwrap_or_default();
+        Reply::no_store(status, body)
+    }
+
+    /// The same reply with another content type.
+    pub(crate) fn with_content_type(mut self, content_type: &'static str) -> Reply {
+        self.content_type = HeaderValue::from_static(content_type);
+        self
+    }
+
+    /// The same reply with header `name` set to `value`.
+    pub(crate) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Reply {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body as served without a content coding.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Whether browsers and shared caches may keep the reply.
+    pub fn is_cacheable(&self) -> bool {
+        matches!(self.cacheability, Cacheability::Shared(_))
+    }
+
+    /// The response with the reply's own headers only: `Cache-Control: no-store`
+    /// when it must not be kept, and nothing for caches otherwise (the
+    /// service's HTTP caching layer adds `ETag`, `Cache-Control` and codings).
+    pub(crate) fn into_http(self) -> HttpResponse {
+        let no_store = !self.is_cacheable();
+        let mut response = Response::new(self.body);
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        *headers = self.headers;
+        headers.insert(header::CONTENT_TYPE, self.content_type);
+        if no_store {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        response
+    }
 }
 
-/// A 405 naming the allowed methods.
-pub fn method_not_allowed(method: &warp::http::Method) -> JsonResponse {
-    let message = format!("method {method} is not allowed; use GET or HEAD");
-    let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, &message);
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
-    response
+impl warp::Reply for Reply {
+    fn into_response(self) -> warp::reply::Response {
+        warp::Reply::into_response(self.into_http())
+    }
+}
+
+/// A 404 for a path no route answers.
+pub(crate) fn no_such_route() -> Reply {
+    Reply::error(StatusCode::NOT_FOUND, "no such route; see GET /products")
 }
 
 /// The 503 of a store that cannot answer now.
-pub fn unavailable() -> JsonResponse {
-    json_error(
+pub(crate) fn unavailable() -> Reply {
+    Reply::error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the catalog is temporarily unavailable; retry shortly",
     )
 }
 
-/// The status and message for a store error; internal details stay in the log.
-pub fn store_error(err: &StoreError) -> JsonResponse {
+/// The reply to a store error; internal details stay in the log.
+pub(crate) fn store_error(err: &StoreError) -> Reply {
     match err {
-        StoreError::ProductNotFound(_) => json_error(StatusCode::NOT_FOUND, &err.to_string()),
-        StoreError::InvalidInput(invalid) => json_error(StatusCode::BAD_REQUEST, &invalid.to_string()),
+        StoreError::ProductNotFound(_) => Reply::error(StatusCode::NOT_FOUND, &err.to_string()),
+        StoreError::InvalidInput(invalid) => Reply::error(StatusCode::BAD_REQUEST, &invalid.to_string()),
         StoreError::Unavailable(_) => {
             tracing::warn!(%err, "store unavailable");
             unavailable()
         }
         StoreError::Internal(_) => {
             tracing::error!(%err, "store fault");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+            Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
         }
     }
+}
+
+/// A 400 saying what was wrong with the request.
+pub(crate) fn bad_request(what: &dyn std::fmt::Display) -> Reply {
+    Reply::error(StatusCode::BAD_REQUEST, &what.to_string())
 }

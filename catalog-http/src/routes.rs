@@ -1,4 +1,5 @@
-//! The four catalog routes as one warp filter, for any store.
+//! The four catalog read routes over any store: their handlers, and the
+//! embeddable warp filter of them alone.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,17 +14,8 @@ use warp::hyper::body::Bytes;
 
 use crate::answer::Answer;
 use crate::cache::{CacheKey, ResponseCache};
-use crate::reply::{
-    ALLOWED_METHODS, JsonResponse, json_bytes, json_error, method_not_allowed, store_error, unavailable,
-};
-
-/// What a route does after its path matched.
-enum Route {
-    List(Vec<(String, String)>),
-    Product(String),
-    Styles(String),
-    Related(String),
-}
+use crate::reply::{Reply, bad_request, no_such_route, store_error};
+use crate::route_table::{self, Matched, MethodOutcome, Route};
 
 /// The four routes of the contract over `store`:
 /// `GET /products`, `/products/:id`, `/products/:id/styles`, `/products/:id/related`.
@@ -31,152 +23,120 @@ enum Route {
 /// Bad input (ids, `page`, `count`) and other methods on these paths are
 /// answered here with JSON errors; any other path is rejected as not found,
 /// so the filter can be mounted beside other routes or under a prefix.
-pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
+pub fn routes(store: Arc<dyn CatalogStore>) -> BoxedFilter<(Reply,)> {
     routes_with_cache(store, None)
 }
 
 /// [`routes`] with answers served from `cache` when it holds them.
-pub fn routes_with_cache(store: Arc<dyn CatalogStore>, cache: Option<ResponseCache>) -> BoxedFilter<(JsonResponse,)> {
-    let query = warp::query::<Vec<(String, String)>>();
-    let list = warp::path!("products").and(query).map(Route::List);
-    let product = warp::path!("products" / String).map(Route::Product);
-    let styles = warp::path!("products" / String / "styles").map(Route::Styles);
-    let related = warp::path!("products" / String / "related").map(Route::Related);
-    let route = list.or(product).unify().or(styles).unify().or(related).unify();
+pub fn routes_with_cache(store: Arc<dyn CatalogStore>, cache: Option<ResponseCache>) -> BoxedFilter<(Reply,)> {
     warp::method()
-        .and(route)
-        .then(move |method: Method, route: Route| {
+        .and(warp::path::tail())
+        .and(raw_query())
+        .and_then(move |method: Method, tail: warp::path::Tail, query: String| {
             let store = Arc::clone(&store);
             let cache = cache.clone();
-            async move { answer(&*store, cache.as_ref(), &method, route).await }
-        })
-        .boxed()
-}
-
-/// `GET /healthz`: the process is up (never touches the store).
-pub fn healthz() -> BoxedFilter<(JsonResponse,)> {
-    warp::path!("healthz")
-        .and(warp::method())
-        .map(|method: Method| {
-            allowed(&method).unwrap_or_else(|| uncacheable(json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])))
-        })
-        .boxed()
-}
-
-/// `GET /readyz`: the store can answer now (200), or not (503, whatever the
-/// store's error), so a load balancer sends traffic only to instances whose
-/// database is reachable.
-pub fn readyz(store: Arc<dyn CatalogStore>) -> BoxedFilter<(JsonResponse,)> {
-    warp::path!("readyz")
-        .and(warp::method())
-        .then(move |method: Method| {
-            let store = Arc::clone(&store);
             async move {
-                if let Some(response) = allowed(&method) {
-                    return response;
+                let path = format!("/{}", tail.as_str());
+                let matched = route_table::lookup(&path).filter(|matched| matched.spec.catalog);
+                match matched {
+                    Some(matched) => Ok(answer(&*store, cache.as_ref(), &method, matched, &query).await),
+                    None => Err(warp::reject::not_found()),
                 }
-                let response = match store.ready().await {
-                    Ok(()) => json_bytes(StatusCode::OK, &br#"{"status":"ready"}"#[..]),
-                    Err(err) => {
-                        tracing::warn!(%err, "not ready");
-                        unavailable()
-                    }
-                };
-                uncacheable(response)
             }
         })
         .boxed()
 }
 
-/// Marks a health answer as never to be stored by a cache.
-fn uncacheable(mut response: JsonResponse) -> JsonResponse {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// The raw query string, empty when there is none.
+pub(crate) fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
-/// `None` when `method` may proceed; otherwise the response to give instead.
-pub(crate) fn allowed(method: &Method) -> Option<JsonResponse> {
-    match *method {
-        Method::GET | Method::HEAD => None,
-        Method::OPTIONS => {
-            let mut response = json_bytes(StatusCode::NO_CONTENT, Vec::new());
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
-            Some(response)
-        }
-        _ => Some(method_not_allowed(method)),
-    }
-}
-
-async fn answer(
+/// The answer of `method` on the matched catalog route.
+pub(crate) async fn answer(
     store: &dyn CatalogStore,
     cache: Option<&ResponseCache>,
     method: &Method,
-    route: Route,
-) -> JsonResponse {
-    if let Some(response) = allowed(method) {
-        return response;
+    matched: Matched<'_>,
+    query: &str,
+) -> Reply {
+    match matched.spec.method(method) {
+        MethodOutcome::Run(_) => read(store, cache, matched, query).await,
+        MethodOutcome::Options => options(matched),
+        MethodOutcome::NotAllowed => method_not_allowed(matched, method),
     }
-    match route {
-        Route::List(query) => match page(&query) {
+}
+
+/// A 204 to a plain `OPTIONS`, naming the route's methods.
+pub(crate) fn options(matched: Matched<'_>) -> Reply {
+    Reply::no_store(StatusCode::NO_CONTENT, Bytes::new()).with_header(header::ALLOW, allow(matched))
+}
+
+/// A 405 naming the route's methods.
+pub(crate) fn method_not_allowed(matched: Matched<'_>, method: &Method) -> Reply {
+    let allowed = matched.spec.allow();
+    let message = format!("method {method} is not allowed; use {allowed}");
+    Reply::error(StatusCode::METHOD_NOT_ALLOWED, &message).with_header(header::ALLOW, allow(matched))
+}
+
+fn allow(matched: Matched<'_>) -> HeaderValue {
+    HeaderValue::from_str(&matched.spec.allow()).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD, OPTIONS"))
+}
+
+/// Runs the read route `matched` names.
+async fn read(store: &dyn CatalogStore, cache: Option<&ResponseCache>, matched: Matched<'_>, query: &str) -> Reply {
+    let id = || product_id(matched.product_id.unwrap_or_default());
+    match matched.spec.route {
+        Route::List => match page(query) {
             Ok(page) => {
                 let key = CacheKey::List {
                     page: page.page(),
                     count: page.count(),
                 };
-                respond(cache, key, store.products(page)).await
+                respond(cache, key, serialized(store.products(page))).await
             }
             Err(message) => bad_request(&message),
         },
-        Route::Product(id) => match product_id(&id) {
-            Ok(id) => respond(cache, CacheKey::Product(id.get()), store.product(id)).await,
+        Route::Product => match id() {
+            Ok(id) => respond(cache, CacheKey::Product(id.get()), serialized(store.product(id))).await,
             Err(err) => bad_request(&err),
         },
-        Route::Styles(id) => match product_id(&id) {
-            Ok(id) => respond(cache, CacheKey::Styles(id.get()), store.styles(id)).await,
+        Route::Styles => match id() {
+            Ok(id) => respond(cache, CacheKey::Styles(id.get()), serialized(store.styles(id))).await,
             Err(err) => bad_request(&err),
         },
-        Route::Related(id) => match product_id(&id) {
-            Ok(id) => respond(cache, CacheKey::Related(id.get()), store.related(id)).await,
+        Route::Related => match id() {
+            Ok(id) => respond(cache, CacheKey::Related(id.get()), serialized(store.related(id))).await,
             Err(err) => bad_request(&err),
         },
+        Route::Healthz | Route::Readyz | Route::Metrics | Route::OpenApi => no_such_route(),
     }
 }
 
-/// Answers with the serialized result of `query`, through `cache` when there
-/// is one. The [`Answer`] rides along in the response's extensions, so the
-/// HTTP caching layer reuses its tags and compressed forms.
-async fn respond<T: Serialize>(
+/// The body of `query`'s result, serialized as the contract's JSON.
+async fn serialized<T: Serialize>(query: impl Future<Output = Result<T, StoreError>>) -> Result<Bytes, StoreError> {
+    let value = query.await?;
+    serde_json::to_vec(&value)
+        .map(Bytes::from)
+        .map_err(|err| StoreError::Internal(err.to_string()))
+}
+
+/// A shared reply with the body `load` gives, through `cache` when there is one.
+async fn respond(
     cache: Option<&ResponseCache>,
     key: CacheKey,
-    query: impl Future<Output = Result<T, StoreError>>,
-) -> JsonResponse {
-    let load = async {
-        let value = query.await?;
-        serde_json::to_vec(&value)
-            .map(Bytes::from)
-            .map_err(|err| StoreError::Internal(err.to_string()))
-    };
+    load: impl Future<Output = Result<Bytes, StoreError>>,
+) -> Reply {
     let answer = match cache {
-        Some(cache) => cache
-            .get_or_load(key, load)
-            .await
-            .map_err(|shared| store_error(&shared)),
+        Some(cache) => cache.get_or_load(key, load).await.map_err(|shared| store_error(&shared)),
         None => load
             .await
             .map(|body| Arc::new(Answer::new(body)))
             .map_err(|err| store_error(&err)),
     };
     match answer {
-        Ok(answer) => {
-            let mut response = json_bytes(StatusCode::OK, answer.body().clone());
-            response.extensions_mut().insert(answer);
-            response
-        }
-        Err(response) => response,
+        Ok(answer) => Reply::shared(answer),
+        Err(reply) => reply,
     }
 }
 
@@ -187,15 +147,13 @@ fn product_id(segment: &str) -> Result<ProductId, InvalidInput> {
     percent_decode_str(segment).decode_utf8_lossy().parse()
 }
 
-/// A 400 saying what was wrong with the request.
-fn bad_request(what: &dyn std::fmt::Display) -> JsonResponse {
-    json_error(StatusCode::BAD_REQUEST, &what.to_string())
-}
-
-/// Reads `page` and `count` from the query pairs; others are ignored, repeats refused.
-fn page(query: &[(String, String)]) -> Result<Page, String> {
+/// Reads `page` and `count` from the query; other parameters are ignored,
+/// repeats refused.
+fn page(query: &str) -> Result<Page, String> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|err| format!("the query string cannot be read: {err}"))?;
     let single = |name: &'static str| {
-        let mut values = query
+        let mut values = pairs
             .iter()
             .filter(|(key, _)| key == name)
             .map(|(_, value)| value.as_str());
@@ -210,7 +168,7 @@ fn page(query: &[(String, String)]) -> Result<Page, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::product_id;
+    use super::{page, product_id};
 
     #[test]
     fn ids_are_percent_decoded_then_held_to_the_contract() {
@@ -219,5 +177,13 @@ mod tests {
         for refused in ["%201", "1%20", "%2B1", "%E2%82%AC", "%FF", "%", "1%3"] {
             assert!(product_id(refused).is_err(), "{refused}");
         }
+    }
+
+    #[test]
+    fn pages_read_their_two_parameters_once_each() {
+        let parsed = page("page=2&count=7&sort=x").unwrap();
+        assert_eq!((parsed.page(), parsed.count()), (2, 7));
+        assert!(page("page=1&page=2").is_err());
+        assert_eq!(page("").unwrap().count(), 5);
     }
 }

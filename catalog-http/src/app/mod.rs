@@ -1,0 +1,245 @@
+//! The application: the composition root that `main` and the tests share.
+//!
+//! [`App::build`] takes [`Settings`], opens the configured store (a generated
+//! or loaded memory store, or PostgreSQL with its pools), makes the response
+//! cache, builds the service and binds the listener; [`App::run_until_stopped`]
+//! serves until SIGINT or SIGTERM, with the app's background tasks (the
+//! catalog generation follower) running beside it and stopping with it. Only
+//! with the `app` feature (on by default): an embedder of the routes alone
+//! compiles none of this.
+
+pub mod load;
+pub mod progress;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use catalog_core::CatalogStore;
+use catalog_pg::{PgConfig, PgError, PgStore};
+use catalog_source::ImportError;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig, follow_generations, serve, service};
+
+/// Where the served catalog comes from.
+#[derive(Debug, Clone)]
+pub enum StoreSettings {
+    /// A clean generated catalog in memory.
+    Generated {
+        /// Number of products.
+        products: u32,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// The six source files of `data`, loaded into memory; refused rows go to `rejects`.
+    Directory {
+        /// The source directory.
+        data: PathBuf,
+        /// Where refused rows are written (created only if there are any).
+        rejects: PathBuf,
+    },
+    /// What `import` loaded into PostgreSQL.
+    Postgres(PgConfig),
+}
+
+/// Everything [`App::build`] needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on (port 0: any free port; see [`App::port`]).
+    pub listen: SocketAddr,
+    /// Which store serves the catalog.
+    pub store: StoreSettings,
+    /// The response cache in front of the store; `None` turns it off.
+    pub cache: Option<CacheConfig>,
+    /// How often to ask the store whether its catalog was replaced, to empty
+    /// the response cache when it was; `None` never asks.
+    pub generation_check: Option<Duration>,
+    /// Browser origins allowed by CORS; empty means any.
+    pub cors_origins: Vec<String>,
+    /// How long browsers may cache a CORS preflight answer.
+    pub cors_max_age: Duration,
+    /// `Cache-Control` of successful answers.
+    pub http_cache: CachePolicy,
+}
+
+impl Default for Settings {
+    /// The binary's defaults: a 10,000-product generated catalog on
+    /// `127.0.0.1:3000`, a 64 MiB response cache, generations checked every second.
+    fn default() -> Settings {
+        let service = ServiceConfig::default();
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            store: StoreSettings::Generated {
+                products: 10_000,
+                seed: 1,
+            },
+            cache: Some(CacheConfig::default()),
+            generation_check: Some(Duration::from_secs(1)),
+            cors_origins: service.cors_origins,
+            cors_max_age: service.cors_max_age,
+            http_cache: service.http_cache,
+        }
+    }
+}
+
+impl From<&Settings> for ServiceConfig {
+    /// The service's part of the settings, without a cache (the app makes it).
+    fn from(settings: &Settings) -> ServiceConfig {
+        ServiceConfig {
+            cors_origins: settings.cors_origins.clone(),
+            cors_max_age: settings.cors_max_age,
+            cache: None,
+            http_cache: settings.http_cache,
+        }
+    }
+}
+
+/// Why the app could not start or serve.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The source files could not be loaded.
+    #[error(transparent)]
+    Load(#[from] ImportError),
+    /// The rejects file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Rejects {
+        /// The rejects file.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
+    /// The sample catalog could not be generated.
+    #[error("cannot generate the sample catalog: {0}")]
+    Generate(#[source] io::Error),
+    /// The generator wrote rows the import refused (a generator bug).
+    #[error("the generated catalog had {0} rejected rows")]
+    GeneratedRejects(usize),
+    /// PostgreSQL could not be reached or set up.
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// What failed.
+        source: io::Error,
+    },
+    /// The signal handlers could not be registered.
+    #[error("cannot listen for SIGINT or SIGTERM: {0}")]
+    Signals(#[source] io::Error),
+}
+
+/// A built application: store open, listener bound, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    address: SocketAddr,
+    store: Arc<dyn CatalogStore>,
+    cache: Option<ResponseCache>,
+    config: ServiceConfig,
+    generation_check: Option<Duration>,
+}
+
+impl App {
+    /// Opens the store, makes the cache and binds the listener that `settings` name.
+    pub async fn build(settings: Settings) -> Result<App, AppError> {
+        let started = Instant::now();
+        let store: Arc<dyn CatalogStore> = match &settings.store {
+            StoreSettings::Generated { products, seed } => Arc::new(load::mem_generated(*products, *seed)?),
+            StoreSettings::Directory { data, rejects } => Arc::new(load::mem_from_dir(data, rejects)?),
+            StoreSettings::Postgres(config) => Arc::new(PgStore::connect(config).await?),
+        };
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), "catalog ready");
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| AppError::Bind {
+                address: settings.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| AppError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let cache = settings.cache.map(ResponseCache::new);
+        Ok(App {
+            listener,
+            address,
+            store,
+            config: ServiceConfig {
+                cache: cache.clone(),
+                ..ServiceConfig::from(&settings)
+            },
+            cache,
+            generation_check: settings.generation_check,
+        })
+    }
+
+    /// The port the app listens on.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address the app listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The response cache, if the settings asked for one (a write path
+    /// invalidates through it).
+    pub fn cache(&self) -> Option<&ResponseCache> {
+        self.cache.as_ref()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight
+    /// and stops the background tasks. The handlers are registered before
+    /// the app says it is serving, so a signal sent as soon as it does is
+    /// never taken by the default handler (which would kill the process).
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        let stop = stop_signal().map_err(AppError::Signals)?;
+        self.run_until(stop).await;
+        Ok(())
+    }
+
+    /// Serves until `stop` completes, then finishes the requests in flight
+    /// and stops the background tasks.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) {
+        let mut background = JoinSet::new();
+        if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
+            background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
+        }
+        tracing::info!(address = %self.address, "serving the catalog");
+        serve(self.listener, service(self.store, &self.config), stop).await;
+        background.shutdown().await;
+        tracing::info!("stopped");
+    }
+}
+
+/// A future that completes on SIGINT or SIGTERM, with both handlers
+/// registered now (tokio's `ctrl_c` would register only when first polled).
+fn stop_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+    }
+}
