@@ -40,6 +40,7 @@ pub mod generate;
 mod line;
 mod reader;
 mod reject;
+mod reject_kind;
 mod report;
 mod rows;
 
@@ -49,5 +50,6 @@ pub use reader::{
     DiscardRows, ImportError, ImportObserver, NoObserver, RowSink, SinkError, import, import_with_observer,
 };
 pub use reject::{Reject, RejectFile, RejectReason, RejectRecord, RejectSink};
+pub use reject_kind::{RejectKind, UnknownRejectKind};
 pub use report::{FileReport, ImportReport};
 pub use rows::{FeatureRow, PhotoRow, ProductRow, RelatedRow, SkuRow, StyleRow};
