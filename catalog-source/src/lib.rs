@@ -5,6 +5,9 @@
 //!   PostgreSQL `COPY`), sends every refused row to a [`RejectSink`] with its
 //!   file, line, reason and raw text, and returns an [`ImportReport`] where
 //!   each file's rows read = accepted + rejected.
+//! - [`RejectKind`] names each kind of [`RejectReason`] with a stable string
+//!   (`invalid_price`, `duplicate_id`, …), the one used by the rejects file,
+//!   the report and the generator's manifest.
 //! - [`generate()`] writes a deterministic synthetic catalog in the same
 //!   format, optionally with the known kinds of dirty rows, and records
 //!   exactly which lines it made dirty.
