@@ -5,6 +5,9 @@
 //!   PostgreSQL `COPY`), sends every refused row to a [`RejectSink`] with its
 //!   file, line, reason and raw text, and returns an [`ImportReport`] where
 //!   each file's rows read = accepted + rejected.
+//! - [`RejectKind`] names each kind of [`RejectReason`] with a stable string
+//!   (`invalid_price`, `duplicate_id`, …), the one used by the rejects file,
+//!   the report and the generator's manifest.
 //! - [`generate()`] writes a deterministic synthetic catalog in the same
 //!   format, optionally with the known kinds of dirty rows, and records
 //!   exactly which lines it made dirty.
@@ -40,6 +43,7 @@ pub mod generate;
 mod line;
 mod reader;
 mod reject;
+mod reject_kind;
 mod report;
 mod rows;
 
@@ -49,5 +53,6 @@ pub use reader::{
     DiscardRows, ImportError, ImportObserver, NoObserver, RowSink, SinkError, import, import_with_observer,
 };
 pub use reject::{Reject, RejectFile, RejectReason, RejectRecord, RejectSink};
+pub use reject_kind::{RejectKind, UnknownRejectKind};
 pub use report::{FileReport, ImportReport};
 pub use rows::{FeatureRow, PhotoRow, ProductRow, RelatedRow, SkuRow, StyleRow};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use catalog_core::ParsePriceError;
 
-use crate::SourceFile;
+use crate::{RejectKind, SourceFile};
 
 /// Why the import refused a row. Checks run in this order: the line's shape,
 /// each field in column order, the row id's uniqueness, then references.
@@ -49,23 +49,23 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// A stable short name of the reason's kind, for grouping and for tests.
-    pub fn kind(&self) -> &'static str {
+    /// The reason's kind, for grouping and for tests.
+    pub fn kind(&self) -> RejectKind {
         match self {
-            RejectReason::UnterminatedQuote => "unterminated_quote",
-            RejectReason::InvalidUtf8 => "invalid_utf8",
-            RejectReason::NulByte => "nul_byte",
-            RejectReason::FieldCount { .. } => "field_count",
-            RejectReason::EmptyField(_) => "empty_field",
-            RejectReason::InvalidId(_) => "invalid_id",
-            RejectReason::InvalidQuantity => "invalid_quantity",
-            RejectReason::InvalidPrice(..) => "invalid_price",
-            RejectReason::InvalidBoolean(_) => "invalid_boolean",
-            RejectReason::DuplicateId(_) => "duplicate_id",
-            RejectReason::UnknownProduct(..) => "unknown_product",
-            RejectReason::UnknownStyle(..) => "unknown_style",
-            RejectReason::RelatedToZero => "related_to_zero",
-            RejectReason::RelatedToSelf => "related_to_self",
+            RejectReason::UnterminatedQuote => RejectKind::UnterminatedQuote,
+            RejectReason::InvalidUtf8 => RejectKind::InvalidUtf8,
+            RejectReason::NulByte => RejectKind::NulByte,
+            RejectReason::FieldCount { .. } => RejectKind::FieldCount,
+            RejectReason::EmptyField(_) => RejectKind::EmptyField,
+            RejectReason::InvalidId(_) => RejectKind::InvalidId,
+            RejectReason::InvalidQuantity => RejectKind::InvalidQuantity,
+            RejectReason::InvalidPrice(..) => RejectKind::InvalidPrice,
+            RejectReason::InvalidBoolean(_) => RejectKind::InvalidBoolean,
+            RejectReason::DuplicateId(_) => RejectKind::DuplicateId,
+            RejectReason::UnknownProduct(..) => RejectKind::UnknownProduct,
+            RejectReason::UnknownStyle(..) => RejectKind::UnknownStyle,
+            RejectReason::RelatedToZero => RejectKind::RelatedToZero,
+            RejectReason::RelatedToSelf => RejectKind::RelatedToSelf,
         }
     }
 }
@@ -201,7 +201,7 @@ impl RejectSink for RejectFile {
         let record = [
             reject.file.file_name(),
             &line,
-            reject.reason.kind(),
+            reject.reason.kind().as_str(),
             &reason,
             reject.raw,
         ];

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::SourceFile;
+use crate::{RejectKind, SourceFile};
 
 /// What the import did with one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +16,9 @@ pub struct FileReport {
     pub accepted: u64,
     /// Rows refused, each written to the reject sink.
     pub rejected: u64,
-    /// Rejected rows by [`RejectReason::kind`](crate::RejectReason::kind).
-    pub rejected_by_kind: BTreeMap<&'static str, u64>,
+    /// Rejected rows by [`RejectReason::kind`](crate::RejectReason::kind), in
+    /// [`RejectKind`]'s order (by name).
+    pub rejected_by_kind: BTreeMap<RejectKind, u64>,
 }
 
 impl FileReport {

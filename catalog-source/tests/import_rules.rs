@@ -89,7 +89,7 @@ fn run(dir: &Path) -> (ImportReport, Vec<String>, Vec<RejectRecord>) {
 fn kinds(rejects: &[RejectRecord]) -> Vec<(&'static str, u64, &'static str)> {
     rejects
         .iter()
-        .map(|r| (r.file.file_name(), r.line, r.reason.kind()))
+        .map(|r| (r.file.file_name(), r.line, r.reason.kind().as_str()))
         .collect()
 }
 
