@@ -316,28 +316,35 @@ mod tests {
     async fn slow_load(
         cache: &ResponseCache,
         key: CacheKey,
-    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<Result<Arc<Answer>, Arc<StoreError>>>) {
+    ) -> (
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<Arc<Answer>, Arc<StoreError>>>,
+    ) {
         let (release, released) = oneshot::channel::<()>();
-        let misses = cache.stats().misses;
+        let (started, running) = oneshot::channel::<()>();
         let loading = {
             let cache = cache.clone();
             tokio::spawn(async move {
                 cache
                     .get_or_load(key, async {
+                        let _ = started.send(());
                         let _ = released.await;
                         body("old")
                     })
                     .await
             })
         };
-        while cache.stats().misses == misses {
-            tokio::task::yield_now().await;
-        }
+        running.await.expect("the load runs");
         (release, loading)
     }
 
     async fn get(cache: &ResponseCache, key: CacheKey, text: &'static str) -> Bytes {
-        cache.get_or_load(key, async { body(text) }).await.unwrap().body().clone()
+        cache
+            .get_or_load(key, async { body(text) })
+            .await
+            .unwrap()
+            .body()
+            .clone()
     }
 
     #[tokio::test]
@@ -349,7 +356,11 @@ mod tests {
             release.send(()).unwrap();
             assert_eq!(loading.await.unwrap().unwrap().body(), "old", "{key:?}: it began first");
             assert_eq!(get(&cache, key, "new").await, "new", "{key:?}: the old answer was kept");
-            assert_eq!(get(&cache, key, "newer").await, "new", "{key:?}: the new answer is kept");
+            assert_eq!(
+                get(&cache, key, "newer").await,
+                "new",
+                "{key:?}: the new answer is kept"
+            );
         }
     }
 

@@ -61,7 +61,8 @@ impl Cors {
         Cors {
             origins,
             max_age: HeaderValue::from(max_age.as_secs()),
-            allowed_headers: HeaderValue::from_str(&ALLOWED_HEADERS.join(", ")).unwrap_or_else(|_| HeaderValue::from_static("accept")),
+            allowed_headers: HeaderValue::from_str(&ALLOWED_HEADERS.join(", "))
+                .unwrap_or_else(|_| HeaderValue::from_static("accept")),
         }
     }
 
@@ -105,7 +106,8 @@ impl Cors {
                 return forbidden("header not allowed");
             }
         }
-        let methods = HeaderValue::from_str(&methods).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        let methods =
+            HeaderValue::from_str(&methods).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD, OPTIONS"));
         let reply = Reply::no_store(StatusCode::OK, Bytes::new())
             .with_header(header::ACCESS_CONTROL_ALLOW_METHODS, methods)
             .with_header(header::ACCESS_CONTROL_ALLOW_HEADERS, self.allowed_headers.clone())
@@ -140,7 +142,10 @@ impl Cors {
 }
 
 fn forbidden(why: &str) -> CorsCheck {
-    CorsCheck::Forbidden(Reply::error(StatusCode::FORBIDDEN, &format!("CORS request forbidden: {why}")))
+    CorsCheck::Forbidden(Reply::error(
+        StatusCode::FORBIDDEN,
+        &format!("CORS request forbidden: {why}"),
+    ))
 }
 
 fn join(methods: &[Method]) -> String {
@@ -169,19 +174,37 @@ mod tests {
     fn preflights_are_held_to_origin_method_and_headers() {
         let cors = Cors::new(&["https://shop.example".into()], Duration::from_secs(600));
         let styles = route_table::lookup("/products/1/styles");
-        let preflight = |pairs| status(cors.check(&Method::OPTIONS, &request(pairs), styles));
+        let preflight =
+            |pairs: &[(&'static str, &'static str)]| status(cors.check(&Method::OPTIONS, &request(pairs), styles));
         let shop = ("origin", "https://shop.example");
         assert_eq!(preflight(&[shop, ("access-control-request-method", "GET")]), Some(200));
-        assert_eq!(preflight(&[shop, ("access-control-request-method", "PATCH")]), Some(403));
         assert_eq!(
-            preflight(&[shop, ("access-control-request-method", "GET"), ("access-control-request-headers", "If-None-Match, accept")]),
+            preflight(&[shop, ("access-control-request-method", "PATCH")]),
+            Some(403)
+        );
+        assert_eq!(
+            preflight(&[
+                shop,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "If-None-Match, accept")
+            ]),
             Some(200)
         );
         assert_eq!(
-            preflight(&[shop, ("access-control-request-method", "GET"), ("access-control-request-headers", "x-secret")]),
+            preflight(&[
+                shop,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "x-secret")
+            ]),
             Some(403)
         );
-        assert_eq!(preflight(&[("origin", "https://evil.example"), ("access-control-request-method", "GET")]), Some(403));
+        assert_eq!(
+            preflight(&[
+                ("origin", "https://evil.example"),
+                ("access-control-request-method", "GET")
+            ]),
+            Some(403)
+        );
         assert_eq!(preflight(&[shop]), None, "a plain OPTIONS goes to the route");
         assert_eq!(status(cors.check(&Method::GET, &request(&[]), styles)), None);
     }

@@ -176,7 +176,9 @@ pub fn lookup(path: &str) -> Option<Matched<'_>> {
     let router = ROUTER.get_or_init(|| {
         let mut router = matchit::Router::new();
         for spec in ROUTES {
-            router.insert(spec.pattern, spec).expect("the route patterns are distinct");
+            router
+                .insert(spec.pattern, spec)
+                .expect("the route patterns are distinct");
         }
         router
     });
@@ -218,7 +220,16 @@ mod tests {
         assert_eq!(route_of("/products/%31/styles/"), Some((Route::Styles, Some("%31"))));
         assert_eq!(route_of("/products/abc/related"), Some((Route::Related, Some("abc"))));
         assert_eq!(route_of("/openapi.json"), Some((Route::OpenApi, None)));
-        for unknown in ["/", "", "/product", "/productsx", "/products/1/nope", "/products//styles", "/healthz/x", "/products/1//"] {
+        for unknown in [
+            "/",
+            "",
+            "/product",
+            "/productsx",
+            "/products/1/nope",
+            "/products//styles",
+            "/healthz/x",
+            "/products/1//",
+        ] {
             assert_eq!(route_of(unknown), None, "{unknown}");
         }
     }

@@ -144,7 +144,9 @@ impl Service {
                         unavailable()
                     }
                 },
-                Route::Metrics => Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE),
+                Route::Metrics => {
+                    Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE)
+                }
                 Route::OpenApi => Reply::no_store(StatusCode::OK, OPENAPI_JSON.as_bytes()),
                 Route::List | Route::Product | Route::Styles | Route::Related => no_such_route(),
             },

@@ -1,33 +1,40 @@
 //! The contract suite against the memory store, loaded from a generated
-//! catalog with dirty rows, through real HTTP.
+//! catalog with dirty rows, through real HTTP: each test starts the
+//! application with [`App::build`], exactly as the binary does.
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use catalog_contract::{App, Fixture};
-use catalog_core::CatalogStore;
-use catalog_mem::MemStore;
-use catalog_source::RejectRecord;
+use catalog_contract::{App as Checked, Fixture};
+use catalog_http::CacheConfig;
+use catalog_http::app::{Settings, StoreSettings};
 
-/// The fixture and the store loaded from it, built once for all tests.
-fn loaded() -> &'static (Fixture, Arc<MemStore>) {
-    static LOADED: OnceLock<(Fixture, Arc<MemStore>)> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let fixture = Fixture::standard();
-        let mut rejects: Vec<RejectRecord> = Vec::new();
-        let (store, report) = MemStore::load(fixture.path(), &mut rejects).expect("load the fixture");
-        assert!(report.reconciles());
-        assert_eq!(rejects.len(), fixture.summary.dirty.len());
-        (fixture, Arc::new(store))
-    })
+/// The fixture, generated once for all tests.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(Fixture::standard)
 }
 
-async fn mem_app() -> App {
-    let (fixture, store) = loaded();
-    let store: Arc<dyn CatalogStore> = store.clone();
-    let running = common::spawn(store).await;
-    App::new(running.base_url.clone(), fixture.oracle.clone(), Box::new(running.stop))
+/// The settings of a memory store loaded from the fixture, on a random port.
+fn settings(cache: Option<CacheConfig>) -> Settings {
+    let fixture = fixture();
+    Settings {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        store: StoreSettings::Directory {
+            data: fixture.path().to_owned(),
+            rejects: fixture.path().join("rejects.csv"),
+        },
+        cache,
+        generation_check: Some(Duration::from_millis(100)),
+        ..Settings::default()
+    }
+}
+
+async fn mem_app() -> Checked {
+    let running = common::spawn_app(settings(None)).await;
+    Checked::new(running.base_url.clone(), fixture().oracle.clone(), Box::new(running))
 }
 
 catalog_contract::contract_tests!(mem_app);
@@ -35,22 +42,20 @@ catalog_contract::contract_tests!(mem_app);
 /// The same suite with the response cache in front of the store.
 mod cached {
     use super::*;
-    use catalog_http::{CacheConfig, ResponseCache, ServiceConfig};
 
-    async fn mem_app_cached() -> App {
-        let (fixture, store) = loaded();
-        let store: Arc<dyn CatalogStore> = store.clone();
-        let cache = Some(ResponseCache::new(CacheConfig::default()));
-        let running = common::spawn_with(
-            store,
-            ServiceConfig {
-                cache,
-                ..ServiceConfig::default()
-            },
-        )
-        .await;
-        App::new(running.base_url.clone(), fixture.oracle.clone(), Box::new(running.stop))
+    async fn mem_app_cached() -> Checked {
+        let running = common::spawn_app(settings(Some(CacheConfig::default()))).await;
+        Checked::new(running.base_url.clone(), fixture().oracle.clone(), Box::new(running))
     }
 
     catalog_contract::contract_tests!(mem_app_cached);
+}
+
+#[tokio::test]
+async fn loading_the_fixture_rejects_exactly_its_dirty_lines() {
+    let fixture = fixture();
+    let mut rejects: Vec<catalog_source::RejectRecord> = Vec::new();
+    let (_, report) = catalog_mem::MemStore::load(fixture.path(), &mut rejects).expect("load the fixture");
+    assert!(report.reconciles());
+    assert_eq!(rejects.len(), fixture.summary.dirty.len());
 }

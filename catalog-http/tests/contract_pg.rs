@@ -1,22 +1,23 @@
 //! The contract suite against the PostgreSQL store through real HTTP. Each
 //! test gets its own database, copied from a template holding the imported
-//! standard fixture (built once per test run).
+//! standard fixture (built once per test run), and starts the application
+//! with [`App::build`], exactly as the binary does.
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use catalog_contract::{App, Fixture, PRODUCTS, SEED};
-use catalog_core::CatalogStore;
+use catalog_contract::{App as Checked, Fixture, PRODUCTS, SEED};
+use catalog_http::app::{Settings, StoreSettings};
+use catalog_pg::PgConfig;
 use catalog_pg::testing::TestDatabase;
-use catalog_pg::{PgConfig, PgStore};
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(Fixture::standard)
 }
 
-async fn pg_app() -> App {
+async fn pg_app() -> Checked {
     let template = format!("catalog_tmpl_contract_{PRODUCTS}_{SEED}");
     let db = tokio::task::spawn_blocking(move || {
         TestDatabase::from_template(&template, |url| {
@@ -25,13 +26,18 @@ async fn pg_app() -> App {
     })
     .await
     .expect("template database");
-    let store: Arc<dyn CatalogStore> = Arc::new(PgStore::connect(&PgConfig::new(db.url())).await.expect("connect"));
-    let running = common::spawn(store).await;
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        store: StoreSettings::Postgres(PgConfig::new(db.url())),
+        cache: None,
+        ..Settings::default()
+    };
+    let running = common::spawn_app(settings).await;
     // The database outlives the server: both are dropped with the guard, server first.
-    App::new(
+    Checked::new(
         running.base_url.clone(),
         fixture().oracle.clone(),
-        Box::new((running.stop, db)),
+        Box::new((running, db)),
     )
 }
 

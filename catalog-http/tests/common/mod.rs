@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+use catalog_http::app::{App, Settings};
 use catalog_http::{ServiceConfig, serve, service};
 use catalog_mem::MemStore;
 use catalog_source::GenerateConfig;
@@ -57,6 +58,26 @@ pub async fn spawn_with(store: Arc<dyn CatalogStore>, config: ServiceConfig) -> 
         stop: Some(stop),
         stopped,
     }
+}
+
+/// The application built from `settings` (listen on port 0), running until dropped.
+pub struct RunningApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Stops the app when dropped.
+    _stop: oneshot::Sender<()>,
+}
+
+/// Builds the application from `settings` with [`App::build`], as the binary
+/// does, and runs it until the returned handle is dropped.
+pub async fn spawn_app(settings: Settings) -> RunningApp {
+    let app = App::build(settings).await.expect("build the app");
+    let base_url = format!("http://{}", app.address());
+    let (stop, stopping) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopping.await;
+    }));
+    RunningApp { base_url, _stop: stop }
 }
 
 /// A clean generated catalog of `products` products (seeded) in a memory store.
