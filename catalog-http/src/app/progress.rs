@@ -26,6 +26,12 @@ impl Progress {
     }
 }
 
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::new()
+    }
+}
+
 impl ImportObserver for Progress {
     fn file_started(&mut self, file: SourceFile, bytes: u64) {
         self.started = Instant::now();
