@@ -5,7 +5,8 @@
 --   HOT     if > 0, ids are drawn from a fixed set of HOT ids (the sale-day case)
 --   COUNT_5XX  if set, also count 5xx answers (server_errors in the JSON line); off by
 --              default, as a per-response callback costs wrk some throughput
--- The mixed profile is 10% list (random deep page), 30% product, 45% styles, 15% related.
+-- The routes, their URL shapes and the mixed profile's weights are read from
+-- scripts/load/routes.txt (ROUTES_FILE), shared with urls.py.
 -- done() prints one JSON line with throughput, latency percentiles and errors.
 local route = os.getenv("ROUTE") or "styles"
 local max_id = tonumber(os.getenv("MAX_ID") or "1000")
@@ -32,22 +33,30 @@ local function id()
   return math.random(1, max_id)
 end
 
-local function path(kind)
-  if kind == "list" then
-    return "/products?page=" .. math.random(1, math.floor(max_id / 5)) .. "&count=5"
-  elseif kind == "product" then
-    return "/products/" .. id()
-  elseif kind == "related" then
-    return "/products/" .. id() .. "/related"
+-- name -> path template, and the mixed profile's cumulative weights.
+local shapes, mix, total = {}, {}, 0
+for line in io.lines(os.getenv("ROUTES_FILE") or "scripts/load/routes.txt") do
+  local name, weight, template = line:match("^(%w+)%s+(%d+)%s+(%S+)$")
+  if name then
+    shapes[name] = template
+    total = total + tonumber(weight)
+    table.insert(mix, {total, name})
   end
-  return "/products/" .. id() .. "/styles"
+end
+
+local function path(kind)
+  local template = shapes[kind] or shapes.styles
+  template = template:gsub("{page}", function() return tostring(math.random(1, math.floor(max_id / 5))) end)
+  return (template:gsub("{id}", function() return tostring(id()) end))
 end
 
 function request()
   local kind = route
   if route == "mixed" then
-    local r = math.random(1, 100)
-    if r <= 10 then kind = "list" elseif r <= 40 then kind = "product" elseif r <= 85 then kind = "styles" else kind = "related" end
+    local r = math.random(1, total)
+    for _, entry in ipairs(mix) do
+      if r <= entry[1] then kind = entry[2] break end
+    end
   elseif route == "static" then
     return wrk.format("GET", "/styles.json")
   elseif route == "first" then
