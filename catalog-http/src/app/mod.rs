@@ -243,3 +243,24 @@ fn stop_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
         })
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A SIGTERM that arrives after `stop_signal` returns and before its
+    /// future is first polled is caught, not taken by the default handler
+    /// (which would kill this test's process).
+    #[tokio::test]
+    async fn the_stop_signal_is_registered_before_it_is_polled() {
+        let stop = stop_signal().expect("handlers registered");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &std::process::id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(10), stop)
+            .await
+            .expect("the signal completes the future");
+    }
+}
