@@ -7,6 +7,20 @@
 //! catalog generation follower) running beside it and stopping with it. Only
 //! with the `app` feature (on by default): an embedder of the routes alone
 //! compiles none of this.
+//!
+//! ```no_run
+//! use catalog_http::app::{App, AppError, Settings};
+//!
+//! # async fn run() -> Result<(), AppError> {
+//! let settings = Settings {
+//!     listen: "127.0.0.1:0".parse().expect("an address"),
+//!     ..Settings::default()
+//! };
+//! let app = App::build(settings).await?;
+//! println!("serving on port {}", app.port());
+//! app.run_until_stopped().await
+//! # }
+//! ```
 
 pub mod load;
 pub mod progress;
