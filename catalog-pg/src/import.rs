@@ -16,7 +16,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::PgError;
+use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
 use crate::schema::{built, features, photos, products, related, skus, styles};

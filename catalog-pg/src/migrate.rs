@@ -4,7 +4,7 @@ use diesel::Connection;
 use diesel::pg::PgConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::PgError;
+use crate::error::PgError;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
