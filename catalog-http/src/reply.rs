@@ -61,12 +61,11 @@ pub fn unavailable() -> JsonResponse {
 pub fn store_error(err: &StoreError) -> JsonResponse {
     match err {
         StoreError::ProductNotFound(_) => json_error(StatusCode::NOT_FOUND, &err.to_string()),
-        StoreError::InvalidInput(invalid) => json_error(StatusCode::BAD_REQUEST, &invalid.to_string()),
-        StoreError::Unavailable(_) => {
+        StoreError::Unavailable { .. } => {
             tracing::warn!(%err, "store unavailable");
             unavailable()
         }
-        StoreError::Internal(_) => {
+        StoreError::Internal { .. } => {
             tracing::error!(%err, "store fault");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
         }

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use catalog_core::{CatalogStore, InvalidInput, Page, ProductId, StoreError};
+use catalog_core::{CatalogStore, InternalKind, InvalidInput, Page, ProductId, StoreError};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use warp::Filter;
@@ -158,7 +158,7 @@ async fn respond<T: Serialize>(
         let value = query.await?;
         serde_json::to_vec(&value)
             .map(Bytes::from)
-            .map_err(|err| StoreError::Internal(err.to_string()))
+            .map_err(|err| StoreError::internal(InternalKind::Encoding, err))
     };
     let answer = match cache {
         Some(cache) => cache

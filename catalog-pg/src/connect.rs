@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use catalog_core::StoreError;
+use catalog_core::{InternalKind, StoreError};
 use deadpool::managed::TimeoutType;
 use diesel::QueryResult;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
@@ -47,7 +47,7 @@ pub(crate) fn pool(url: &str, config: &PgConfig) -> Result<Pool<AsyncPgConnectio
         .create_timeout(Some(config.connect_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
-        .map_err(|err| PgError::Connect(err.to_string()))
+        .map_err(PgError::connect)
 }
 
 /// Runs the read-only `query` on a connection of `pool`. A connection that
@@ -71,7 +71,7 @@ pub(crate) async fn run<T>(
 
 /// The error of a connection that gave no answer within `answer_timeout`.
 pub(crate) fn no_answer(answer_timeout: Duration) -> ReadError {
-    ReadError::Unreachable(format!("no answer within {answer_timeout:?}"))
+    ReadError::Unreachable(format!("no answer within {answer_timeout:?}").into())
 }
 
 /// How a read takes a pooled connection.
@@ -100,11 +100,9 @@ impl Checkout {
             }
         };
         connection.map_err(|err| match err {
-            PoolError::Timeout(TimeoutType::Wait) => ReadError::Busy(err.to_string()),
-            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
-                ReadError::Unreachable(err.to_string())
-            }
-            other => ReadError::Store(StoreError::Internal(other.to_string())),
+            PoolError::Timeout(TimeoutType::Wait) => ReadError::Busy(err.into()),
+            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => ReadError::Unreachable(err.into()),
+            other => ReadError::Store(StoreError::internal(InternalKind::Query, other)),
         })
     }
 }

@@ -161,7 +161,7 @@ mod tests {
                 .boxed()
             })
             .await;
-        assert!(matches!(failed, Err(StoreError::Internal(_))), "{failed:?}");
+        assert!(matches!(failed, Err(StoreError::Internal { .. })), "{failed:?}");
         assert_eq!(rows(&db), 1, "the failed write's insert is rolled back");
         assert_eq!(pools.write(insert).await.expect("the connection is clean again"), 1);
         assert_eq!(rows(&db), 2);

@@ -247,7 +247,7 @@ mod tests {
         assert_eq!((answer.ok(), calls), (Some(7), 2));
         assert!(!replica_up(&pools));
         let (answer, calls) = read_failing_once(&pools, || DieselError::NotFound).await;
-        assert!(matches!(answer, Err(ReadError::Store(StoreError::Internal(_)))));
+        assert!(matches!(answer, Err(ReadError::Store(StoreError::Internal { .. }))));
         assert_eq!(
             calls, 1,
             "a replica left out is not asked: the primary had the one call"
@@ -324,7 +324,13 @@ mod tests {
             )
         })
         .await;
-        assert!(matches!(answer, Err(ReadError::Store(StoreError::Unavailable(_)))));
+        assert!(matches!(
+            answer,
+            Err(ReadError::Store(StoreError::Unavailable {
+                kind: catalog_core::UnavailableKind::Timeout,
+                ..
+            }))
+        ));
         assert_eq!(calls, 1);
         assert!(replica_up(&pools));
     }

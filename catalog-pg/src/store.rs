@@ -93,7 +93,7 @@ impl PgStore {
                 .boxed()
             })
             .await
-            .map_err(|err| PgError::Connect(StoreError::from(err).to_string()))?;
+            .map_err(|err| PgError::connect(StoreError::from(err)))?;
         if migrated { Ok(store) } else { Err(PgError::NotMigrated) }
     }
 }

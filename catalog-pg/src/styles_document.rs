@@ -4,7 +4,7 @@
 //! `[style_id, name, original_price, sale_price, default, [[thumbnail_url, url], ...], [[sku_id, quantity, size], ...]]`,
 //! with prices as exact decimal strings, so nothing passes through floating point.
 
-use catalog_core::{Photo, Price, Sku, Skus, StoreError, Style};
+use catalog_core::{InternalKind, Photo, Price, Sku, Skus, StoreError, Style};
 use serde::Deserialize;
 
 /// One style as the read model stores it.
@@ -50,7 +50,10 @@ fn price(text: &str) -> Result<Price, StoreError> {
 }
 
 fn malformed(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(format!("malformed product_styles document: {err}"))
+    StoreError::internal(
+        InternalKind::MalformedData,
+        format!("malformed product_styles document: {err}"),
+    )
 }
 
 #[cfg(test)]
@@ -76,7 +79,16 @@ mod tests {
     #[test]
     fn refuses_a_malformed_document_as_an_internal_error() {
         for document in ["", "{}", r#"[[1, "n", "1.999", null, true, [], []]]"#, r#"[[1, "n"]]"#] {
-            assert!(matches!(decode(document), Err(StoreError::Internal(_))), "{document}");
+            assert!(
+                matches!(
+                    decode(document),
+                    Err(StoreError::Internal {
+                        kind: InternalKind::MalformedData,
+                        ..
+                    })
+                ),
+                "{document}"
+            );
         }
     }
 }

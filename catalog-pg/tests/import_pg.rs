@@ -245,5 +245,5 @@ async fn an_unreachable_server_is_a_connect_error() {
     let result = tokio::time::timeout(std::time::Duration::from_secs(10), PgStore::connect(&config))
         .await
         .expect("connect gives up within its timeout");
-    assert!(matches!(result, Err(PgError::Connect(_))), "{:?}", result.err());
+    assert!(matches!(result, Err(PgError::Connect { .. })), "{:?}", result.err());
 }
