@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use catalog_core::CatalogStore;
 use catalog_http::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig};
-use catalog_pg::{PgConfig, PgStore, StylesQuery};
+use catalog_pg::{PgConfig, PgStore};
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -89,20 +89,6 @@ struct PoolArgs {
     /// after each failure in a row, up to 32 times) before one read tries it again.
     #[arg(long, env = "CATALOG_PG_REPLICA_BACKOFF_MS", default_value_t = 1_000)]
     replica_backoff_ms: u64,
-    /// How the styles route queries PostgreSQL.
-    #[arg(long, env = "CATALOG_PG_STYLES_QUERY", value_enum, default_value = "read-model")]
-    styles_query: StylesQueryArg,
-}
-
-/// `--styles-query`: see `catalog_pg::StylesQuery`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum StylesQueryArg {
-    /// One primary-key lookup in the `product_styles` read model.
-    ReadModel,
-    /// The `style_details` view: two statements.
-    Aggregated,
-    /// Styles, photos and SKUs as separate pipelined statements: four statements.
-    Pipelined,
 }
 
 #[derive(Debug, Args)]
@@ -236,11 +222,6 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 pg.statement_timeout = Duration::from_millis(args.pool.statement_timeout_ms);
                 pg.connect_timeout = Duration::from_millis(args.pool.connect_timeout_ms);
                 pg.replica_backoff = Duration::from_millis(args.pool.replica_backoff_ms);
-                pg.styles_query = match args.pool.styles_query {
-                    StylesQueryArg::ReadModel => StylesQuery::ReadModel,
-                    StylesQueryArg::Aggregated => StylesQuery::Aggregated,
-                    StylesQueryArg::Pipelined => StylesQuery::Pipelined,
-                };
                 Arc::new(PgStore::connect(&pg).await?)
             }
         };

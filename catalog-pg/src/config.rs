@@ -20,25 +20,6 @@ pub struct PgConfig {
     pub statement_timeout: Duration,
     /// Longest to wait for a new connection or a free pooled one.
     pub connect_timeout: Duration,
-    /// How the styles route is queried (both give the same answers).
-    pub styles_query: StylesQuery,
-}
-
-/// The ways the styles route can ask PostgreSQL, kept so the benchmarks and
-/// the load-test harness can compare them (all give the same answers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StylesQuery {
-    /// Four statements pipelined in one round trip (existence, styles, photos,
-    /// SKUs), grouped in Rust.
-    Pipelined,
-    /// Two statements pipelined (existence, and the `style_details` view, which
-    /// aggregates photos and SKUs into arrays with `array_agg`).
-    Aggregated,
-    /// One primary-key lookup in the `product_styles` read model, which the
-    /// import builds with aggregate SQL: one row per product, its styles as a
-    /// JSON document.
-    #[default]
-    ReadModel,
 }
 
 impl PgConfig {
@@ -53,7 +34,6 @@ impl PgConfig {
             pool_size: 8,
             statement_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
-            styles_query: StylesQuery::default(),
         }
     }
 

@@ -23,8 +23,10 @@ mod styles_document;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{PgConfig, StylesQuery};
+pub use config::PgConfig;
 pub use error::PgError;
 pub use import::{IMPORT_LOCK_KEY, PgImport, import, import_with_observer};
 pub use migrate::migrate;
 pub use store::PgStore;
+#[cfg(feature = "bench-styles-forms")]
+pub use store::bench_forms::create_style_details_view;

@@ -12,12 +12,14 @@ use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 use futures_util::future::try_join;
 
-use crate::config::{PgConfig, StylesQuery};
+use crate::config::PgConfig;
 use crate::error::PgError;
 use crate::money::PgPrice;
 use crate::pool::Pools;
 use crate::schema::{built, features, products, related};
 
+#[cfg(feature = "bench-styles-forms")]
+pub(crate) mod bench_forms;
 mod styles;
 
 /// The catalog in PostgreSQL (schema `catalog`, see the migrations).
@@ -31,7 +33,6 @@ mod styles;
 #[derive(Clone)]
 pub struct PgStore {
     pools: Arc<Pools>,
-    styles_query: StylesQuery,
 }
 
 #[derive(Queryable, Selectable)]
@@ -72,7 +73,6 @@ impl PgStore {
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
-            styles_query: config.styles_query,
         };
         let migrated = store
             .pools
@@ -151,15 +151,23 @@ impl CatalogStore for PgStore {
     }
 
     async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError> {
-        let results = match self.styles_query {
-            StylesQuery::Pipelined => self.styles_pipelined(id).await?,
-            StylesQuery::Aggregated => self.styles_aggregated(id).await?,
-            StylesQuery::ReadModel => self.styles_read_model(id).await?,
-        };
         Ok(ProductStyles {
             product_id: id,
-            results,
+            results: self.styles_read_model(id).await?,
         })
+    }
+
+    /// One primary-key lookup in the read model, whose stored `results` are
+    /// sent as they are, without parsing.
+    async fn styles_body(&self, id: ProductId) -> Result<Vec<u8>, StoreError> {
+        let results = self.styles_results(id).await?;
+        let mut body = Vec::with_capacity(results.len() + 40);
+        body.extend_from_slice(b"{\"product_id\":\"");
+        body.extend_from_slice(itoa::Buffer::new().format(id.get()).as_bytes());
+        body.extend_from_slice(b"\",\"results\":");
+        body.extend_from_slice(results.as_bytes());
+        body.push(b'}');
+        Ok(body)
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
