@@ -94,14 +94,9 @@ for store in $stores; do
     memory "$label" "${pids[-1]}"
     stop_service
   done
-  if [ "$store" = pg ]; then
-    # What the read model bought: the styles route through the aggregating view instead.
-    port=$((port + 1))
-    start_service pg 0 "$port" --styles-query aggregated
-    ceiling "pg (styles view), cache off"
-    run "pg (styles view), cache off" "http://127.0.0.1:$port" styles 0
-    stop_service
-  fi
+  # The styles route through the aggregating view (what the read model
+  # bought, docs/bench/load/tuning.md) ran here with --styles-query, now
+  # gone: the earlier forms live in benches/benches/pg_store.rs.
 done
 
 

@@ -1,5 +1,10 @@
 //! Query paths of the PostgreSQL store against a real server, for random ids
 //! over the whole id range: one product, styles, related, a random deep page.
+//! The styles route is measured in four forms: the service's (`styles_body`,
+//! the read model's stored bytes), the typed read (`styles`, which decodes
+//! them) serialized as the service did before `styles_body`, and the two
+//! earlier queries (catalog-pg's feature `bench-styles-forms`; this bench
+//! creates the `style_details` view they need).
 //!
 //! Needs `DATABASE_URL` pointing at an imported catalog (for example
 //! `scripts/pg up`, then `catalog-http import --data DIR`); without it the
@@ -8,7 +13,7 @@
 use std::hint::black_box;
 
 use catalog_core::{CatalogStore, Page, ProductId};
-use catalog_pg::{PgConfig, PgStore, StylesQuery};
+use catalog_pg::{PgConfig, PgStore, create_style_details_view};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn queries(c: &mut Criterion) {
@@ -23,25 +28,7 @@ fn queries(c: &mut Criterion) {
     let store = runtime
         .block_on(PgStore::connect(&PgConfig::new(&url)))
         .expect("connect to the catalog");
-    let styles_stores: Vec<(&str, PgStore)> = [
-        ("styles_pipelined", StylesQuery::Pipelined),
-        ("styles_aggregated", StylesQuery::Aggregated),
-        ("styles_read_model", StylesQuery::ReadModel),
-    ]
-    .into_iter()
-    .map(|(name, styles_query)| {
-        let config = PgConfig {
-            styles_query,
-            ..PgConfig::new(&url)
-        };
-        (
-            name,
-            runtime
-                .block_on(PgStore::connect(&config))
-                .expect("connect to the catalog"),
-        )
-    })
-    .collect();
+    create_style_details_view(&url).expect("create the style_details view");
     let max_id = runtime.block_on(last_product_id(&store));
     let mut rng = fastrand::Rng::with_seed(5);
     let store = &store;
@@ -54,14 +41,30 @@ fn queries(c: &mut Criterion) {
             async move { black_box(store.product(id).await.ok()) }
         })
     });
-    for (name, styles_store) in &styles_stores {
-        group.bench_function(*name, |b| {
-            b.to_async(&runtime).iter(|| {
-                let id = random_id();
-                async move { black_box(styles_store.styles(id).await.ok()) }
-            })
-        });
-    }
+    group.bench_function("styles_pipelined", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = random_id();
+            async move { black_box(store.styles_pipelined(id).await.ok()) }
+        })
+    });
+    group.bench_function("styles_aggregated", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = random_id();
+            async move { black_box(store.styles_aggregated(id).await.ok()) }
+        })
+    });
+    group.bench_function("styles_read_model_serialized", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = random_id();
+            async move { black_box(store.styles(id).await.ok().map(|styles| serde_json::to_vec(&styles))) }
+        })
+    });
+    group.bench_function("styles_body", |b| {
+        b.to_async(&runtime).iter(|| {
+            let id = random_id();
+            async move { black_box(store.styles_body(id).await.ok()) }
+        })
+    });
     group.bench_function("related", |b| {
         b.to_async(&runtime).iter(|| {
             let id = random_id();

@@ -34,19 +34,104 @@ impl InvalidInput {
     }
 }
 
+/// Any error, boxed: the cause a [`StoreError`] carries.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a [`CatalogStore`](crate::CatalogStore) could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// No product has the requested id.
     #[error("product {0} not found")]
     ProductNotFound(i32),
-    /// The request breaks the contract's rules.
-    #[error(transparent)]
-    InvalidInput(#[from] InvalidInput),
-    /// The store cannot be reached right now (database down, pool exhausted, timeout).
-    #[error("the catalog store is unavailable: {0}")]
-    Unavailable(String),
+    /// The store cannot answer right now, but may soon (the HTTP layer's 503).
+    #[error("the catalog store is unavailable: {source}")]
+    Unavailable {
+        /// What kept it from answering.
+        kind: UnavailableKind,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
     /// A fault inside the store; the message is for logs, not for clients.
-    #[error("internal store error: {0}")]
-    Internal(String),
+    #[error("internal store error: {source}")]
+    Internal {
+        /// What went wrong.
+        kind: InternalKind,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    /// A [`StoreError::Unavailable`] of `kind` caused by `source`.
+    pub fn unavailable(kind: UnavailableKind, source: impl Into<BoxError>) -> StoreError {
+        StoreError::Unavailable {
+            kind,
+            source: source.into(),
+        }
+    }
+
+    /// A [`StoreError::Internal`] of `kind` caused by `source`.
+    pub fn internal(kind: InternalKind, source: impl Into<BoxError>) -> StoreError {
+        StoreError::Internal {
+            kind,
+            source: source.into(),
+        }
+    }
+}
+
+/// Why a store is [unavailable](StoreError::Unavailable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnavailableKind {
+    /// Its server refused or dropped the connection, is starting or stopping,
+    /// or did not answer in time.
+    Unreachable,
+    /// A query ran past the statement timeout (the server is up).
+    Timeout,
+    /// Every connection stayed in use for the whole wait.
+    PoolExhausted,
+    /// A conflict with concurrent work (a replica's recovery, a serialization
+    /// failure) cancelled the query; asking again may succeed.
+    Conflict,
+    /// An import is replacing the catalog.
+    ImportRunning,
+}
+
+/// What went wrong [inside](StoreError::Internal) a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InternalKind {
+    /// A query failed for a reason other than availability.
+    Query,
+    /// Stored data do not have the shape the store expects.
+    MalformedData,
+    /// An answer could not be serialized.
+    Encoding,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_went_wrong_and_keep_their_cause() {
+        let err = StoreError::unavailable(UnavailableKind::Timeout, "canceling statement due to statement timeout");
+        assert_eq!(
+            err.to_string(),
+            "the catalog store is unavailable: canceling statement due to statement timeout"
+        );
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("canceling statement due to statement timeout"));
+        let err = StoreError::internal(InternalKind::Query, "relation does not exist");
+        assert_eq!(err.to_string(), "internal store error: relation does not exist");
+        assert!(matches!(
+            err,
+            StoreError::Internal {
+                kind: InternalKind::Query,
+                ..
+            }
+        ));
+    }
 }

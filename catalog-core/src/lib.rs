@@ -34,7 +34,7 @@ mod model;
 mod price;
 mod store;
 
-pub use error::{InvalidInput, StoreError};
+pub use error::{BoxError, InternalKind, InvalidInput, StoreError, UnavailableKind};
 pub use id::{Page, ProductId, parse_decimal_i32};
 pub use model::{Feature, Photo, Product, ProductDetail, ProductStyles, Sku, Skus, Style};
 pub use price::{ParsePriceError, Price};

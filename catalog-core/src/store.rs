@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::{Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+use crate::{InternalKind, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 
 /// The four read queries of the catalog, answered by a storage backend.
 ///
@@ -20,6 +20,14 @@ pub trait CatalogStore: Send + Sync {
 
     /// The product's styles in ascending style id order, with photos and SKUs.
     async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError>;
+
+    /// The serialized body of `GET /products/:id/styles` (the contract's JSON, byte for byte);
+    /// a store that keeps the answer pre-rendered returns its bytes without parsing them.
+    /// The default serializes [`styles`](Self::styles).
+    async fn styles_body(&self, id: ProductId) -> Result<Vec<u8>, StoreError> {
+        let styles = self.styles(id).await?;
+        serde_json::to_vec(&styles).map_err(|err| StoreError::internal(InternalKind::Encoding, err))
+    }
 
     /// Ids of existing related products in ascending related-row order,
     /// without duplicates and without the product itself.

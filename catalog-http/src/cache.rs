@@ -183,15 +183,15 @@ impl ResponseCache {
         }
     }
 
-    /// The cached answer for `key`, or the one made from the body `load`
-    /// produces (run once for all concurrent callers of the same key; an
-    /// error is returned, not cached). Never an answer whose load began
-    /// before an invalidation of `key` that came before this call.
-    pub(crate) async fn get_or_load<F>(&self, key: CacheKey, load: F) -> Result<Arc<Answer>, Arc<StoreError>>
+    /// The cached answer for `key`, or the one made from the body a future
+    /// of `load` produces (run once for all concurrent callers of the same
+    /// key; an error is returned, not cached). Never an answer whose load
+    /// began before an invalidation of `key` that came before this call.
+    pub(crate) async fn get_or_load<L, F>(&self, key: CacheKey, load: L) -> Result<Arc<Answer>, Arc<StoreError>>
     where
+        L: Fn() -> F,
         F: Future<Output = Result<Bytes, StoreError>>,
     {
-        let mut load = Some(load);
         for _ in 0..MAX_STALE_FINDS {
             let began = self.epochs.of(&key);
             let loaded = AtomicBool::new(false);
@@ -199,10 +199,7 @@ impl ResponseCache {
                 .entries
                 .try_get_with(key, async {
                     loaded.store(true, Ordering::Relaxed);
-                    let body = match load.take() {
-                        Some(load) => load.await?,
-                        None => return Err(StoreError::Internal("the cache's load ran twice".into())),
-                    };
+                    let body = load().await?;
                     Ok(Entry {
                         epoch: began,
                         answer: Arc::new(Answer::new(body)),
@@ -228,9 +225,8 @@ impl ResponseCache {
             }
             // Older than this request (a stale find, counted neither way): ask again.
         }
-        let load = load.ok_or_else(|| Arc::new(StoreError::Internal("the cache's load ran twice".into())))?;
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        Ok(Arc::new(Answer::new(load.await?)))
+        Ok(Arc::new(Answer::new(load().await?)))
     }
 
     /// Drops what `invalidations` touch; from now on no answer loaded before
@@ -325,11 +321,17 @@ mod tests {
         let loading = {
             let cache = cache.clone();
             tokio::spawn(async move {
+                let once = std::sync::Mutex::new(Some((started, released)));
                 cache
-                    .get_or_load(key, async {
-                        let _ = started.send(());
-                        let _ = released.await;
-                        body("old")
+                    .get_or_load(key, || {
+                        let signals = once.lock().unwrap().take();
+                        async move {
+                            if let Some((started, released)) = signals {
+                                let _ = started.send(());
+                                let _ = released.await;
+                            }
+                            body("old")
+                        }
                     })
                     .await
             })
@@ -340,7 +342,7 @@ mod tests {
 
     async fn get(cache: &ResponseCache, key: CacheKey, text: &'static str) -> Bytes {
         cache
-            .get_or_load(key, async { body(text) })
+            .get_or_load(key, || async { body(text) })
             .await
             .unwrap()
             .body()

@@ -138,12 +138,11 @@ pub(crate) fn unavailable() -> Reply {
 pub(crate) fn store_error(err: &StoreError) -> Reply {
     match err {
         StoreError::ProductNotFound(_) => Reply::error(StatusCode::NOT_FOUND, &err.to_string()),
-        StoreError::InvalidInput(invalid) => Reply::error(StatusCode::BAD_REQUEST, &invalid.to_string()),
-        StoreError::Unavailable(_) => {
+        StoreError::Unavailable { .. } => {
             tracing::warn!(%err, "store unavailable");
             unavailable()
         }
-        StoreError::Internal(_) => {
+        StoreError::Internal { .. } => {
             tracing::error!(%err, "store fault");
             Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
         }

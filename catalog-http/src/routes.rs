@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use catalog_core::{CatalogStore, InvalidInput, Page, ProductId, StoreError};
+use catalog_core::{CatalogStore, InternalKind, InvalidInput, Page, ProductId, StoreError};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use warp::Filter;
@@ -93,20 +93,23 @@ async fn read(store: &dyn CatalogStore, cache: Option<&ResponseCache>, matched: 
                     page: page.page(),
                     count: page.count(),
                 };
-                respond(cache, key, serialized(store.products(page))).await
+                respond(cache, key, || serialized(store.products(page))).await
             }
             Err(message) => bad_request(&message),
         },
         Route::Product => match id() {
-            Ok(id) => respond(cache, CacheKey::Product(id.get()), serialized(store.product(id))).await,
+            Ok(id) => respond(cache, CacheKey::Product(id.get()), || serialized(store.product(id))).await,
             Err(err) => bad_request(&err),
         },
         Route::Styles => match id() {
-            Ok(id) => respond(cache, CacheKey::Styles(id.get()), serialized(store.styles(id))).await,
+            Ok(id) => {
+                let body = || async move { store.styles_body(id).await.map(Bytes::from) };
+                respond(cache, CacheKey::Styles(id.get()), body).await
+            }
             Err(err) => bad_request(&err),
         },
         Route::Related => match id() {
-            Ok(id) => respond(cache, CacheKey::Related(id.get()), serialized(store.related(id))).await,
+            Ok(id) => respond(cache, CacheKey::Related(id.get()), || serialized(store.related(id))).await,
             Err(err) => bad_request(&err),
         },
         Route::Healthz | Route::Readyz | Route::Metrics | Route::OpenApi => no_such_route(),
@@ -118,21 +121,19 @@ async fn serialized<T: Serialize>(query: impl Future<Output = Result<T, StoreErr
     let value = query.await?;
     serde_json::to_vec(&value)
         .map(Bytes::from)
-        .map_err(|err| StoreError::Internal(err.to_string()))
+        .map_err(|err| StoreError::internal(InternalKind::Encoding, err))
 }
 
-/// A shared reply with the body `load` gives, through `cache` when there is one.
-async fn respond(
-    cache: Option<&ResponseCache>,
-    key: CacheKey,
-    load: impl Future<Output = Result<Bytes, StoreError>>,
-) -> Reply {
+/// A shared reply with the body a future of `load` gives, through `cache`
+/// when there is one.
+async fn respond<L, F>(cache: Option<&ResponseCache>, key: CacheKey, load: L) -> Reply
+where
+    L: Fn() -> F,
+    F: Future<Output = Result<Bytes, StoreError>>,
+{
     let answer = match cache {
-        Some(cache) => cache
-            .get_or_load(key, load)
-            .await
-            .map_err(|shared| store_error(&shared)),
-        None => load
+        Some(cache) => cache.get_or_load(key, load).await.map_err(|shared| store_error(&shared)),
+        None => load()
             .await
             .map(|body| Arc::new(Answer::new(body)))
             .map_err(|err| store_error(&err)),

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use catalog_core::{CatalogStore, Feature, Page, Price, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+use catalog_core::{
+    CatalogStore, Feature, Page, Price, Product, ProductDetail, ProductId, ProductStyles, StoreError, UnavailableKind,
+};
 use catalog_http::{CacheConfig, ResponseCache, ServiceConfig, follow_generations, service};
 
 /// A store that counts its calls, answers slowly, and fails its first `failures` calls.
@@ -36,7 +38,7 @@ impl CountingStore {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         if failing {
-            Err(StoreError::Unavailable("down".into()))
+            Err(StoreError::unavailable(UnavailableKind::Unreachable, "down"))
         } else {
             Ok(())
         }
@@ -85,7 +87,7 @@ impl CatalogStore for CountingStore {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         if failing {
-            return Err(StoreError::Unavailable("down".into()));
+            return Err(StoreError::unavailable(UnavailableKind::Unreachable, "down"));
         }
         Ok(self
             .generation

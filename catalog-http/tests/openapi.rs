@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::sync::Arc;
 
-use catalog_core::StoreError;
+use catalog_core::{InternalKind, StoreError, UnavailableKind};
 use catalog_http::{OPENAPI_JSON, ServiceConfig, service};
 use common::MockStore;
 use serde_json::{Value, json};
@@ -218,8 +218,9 @@ async fn real_answers_validate_against_the_documented_schemas() {
 #[tokio::test]
 async fn store_failures_answer_as_documented() {
     let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
-    let unavailable: fn() -> StoreError = || StoreError::Unavailable("connection refused".into());
-    let internal: fn() -> StoreError = || StoreError::Internal("a broken row".into());
+    let unavailable: fn() -> StoreError =
+        || StoreError::unavailable(UnavailableKind::Unreachable, "connection refused");
+    let internal: fn() -> StoreError = || StoreError::internal(InternalKind::Query, "a broken row");
     for (fail, status) in [(unavailable, 503), (internal, 500)] {
         let mut store = MockStore::new();
         store.expect_products().returning(move |_| Err(fail()));

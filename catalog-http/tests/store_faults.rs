@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use catalog_core::StoreError;
+use catalog_core::{InternalKind, StoreError, UnavailableKind};
 use catalog_http::{ServiceConfig, service};
 use common::MockStore;
 use serde_json::Value;
@@ -19,9 +19,12 @@ async fn get(store: MockStore, path: &str) -> (u16, Value) {
 #[tokio::test]
 async fn an_unavailable_store_is_a_503_with_a_json_error() {
     let mut store = MockStore::new();
-    store
-        .expect_styles()
-        .returning(|_| Err(StoreError::Unavailable("connection refused".into())));
+    store.expect_styles().returning(|_| {
+        Err(StoreError::unavailable(
+            UnavailableKind::Unreachable,
+            "connection refused",
+        ))
+    });
     let (status, body) = get(store, "/products/7/styles").await;
     assert_eq!(status, 503);
     assert_eq!(body["error"], "the catalog is temporarily unavailable; retry shortly");
@@ -30,9 +33,12 @@ async fn an_unavailable_store_is_a_503_with_a_json_error() {
 #[tokio::test]
 async fn an_internal_fault_is_a_500_that_leaks_no_detail() {
     let mut store = MockStore::new();
-    store
-        .expect_products()
-        .returning(|_| Err(StoreError::Internal("relation \"secret\" does not exist".into())));
+    store.expect_products().returning(|_| {
+        Err(StoreError::internal(
+            InternalKind::Query,
+            "relation \"secret\" does not exist",
+        ))
+    });
     let (status, body) = get(store, "/products").await;
     assert_eq!(status, 500);
     assert_eq!(body["error"], "internal server error");
@@ -122,9 +128,12 @@ async fn cors_origins_can_be_restricted() {
 #[tokio::test]
 async fn readyz_asks_the_store_and_healthz_never_does() {
     let mut down = MockStore::new();
-    down.expect_ready()
-        .times(1)
-        .returning(|| Err(StoreError::Unavailable("connection refused".into())));
+    down.expect_ready().times(1).returning(|| {
+        Err(StoreError::unavailable(
+            UnavailableKind::Unreachable,
+            "connection refused",
+        ))
+    });
     let filter = service(Arc::new(down), &ServiceConfig::default());
     let not_ready = warp::test::request().path("/readyz").reply(&filter).await;
     assert_eq!(not_ready.status(), 503);
@@ -150,7 +159,7 @@ async fn readyz_asks_the_store_and_healthz_never_does() {
     let mut failing = MockStore::new();
     failing
         .expect_ready()
-        .returning(|| Err(StoreError::Internal("a broken catalog".into())));
+        .returning(|| Err(StoreError::internal(InternalKind::Query, "a broken catalog")));
     let (status, body) = get(failing, "/readyz").await;
     assert_eq!(
         (status, body["error"].as_str()),

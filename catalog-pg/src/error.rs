@@ -1,17 +1,25 @@
 //! Errors of the PostgreSQL store and import, and their mapping to [`StoreError`].
 
-use catalog_core::StoreError;
+use catalog_core::{BoxError, InternalKind, StoreError, UnavailableKind};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// What went wrong talking to PostgreSQL.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
     /// Cannot connect (server down, bad URL, timeout).
-    #[error("cannot connect to PostgreSQL: {0}")]
-    Connect(String),
+    #[error("cannot connect to PostgreSQL: {source}")]
+    Connect {
+        /// Why the connection failed.
+        #[source]
+        source: BoxError,
+    },
     /// The schema migrations failed.
-    #[error("cannot migrate the database: {0}")]
-    Migrate(String),
+    #[error("cannot migrate the database: {source}")]
+    Migrate {
+        /// Why the migrations failed.
+        #[source]
+        source: BoxError,
+    },
     /// The database has no catalog yet, or one from before the latest migration.
     #[error(
         "the database has no catalog schema, or an outdated one; run `catalog-http migrate` or `catalog-http import` first"
@@ -21,8 +29,12 @@ pub enum PgError {
     #[error("another import is running on this database; try again when it has finished")]
     ImportRunning,
     /// The bulk load stopped (the COPY writer failed or went away).
-    #[error("the bulk load failed: {0}")]
-    Load(String),
+    #[error("the bulk load failed: {source}")]
+    Load {
+        /// Why the load stopped.
+        #[source]
+        source: BoxError,
+    },
     /// A query failed.
     #[error("query failed: {0}")]
     Query(#[from] DieselError),
@@ -31,19 +43,26 @@ pub enum PgError {
     Import(#[from] catalog_source::ImportError),
 }
 
+impl PgError {
+    /// A [`PgError::Connect`] caused by `source`.
+    pub(crate) fn connect(source: impl Into<BoxError>) -> PgError {
+        PgError::Connect { source: source.into() }
+    }
+}
+
 /// Why a read failed on one server; it decides whether the read is asked
-/// again elsewhere (see `pool`), then becomes a [`StoreError`].
+/// again elsewhere (see `routing`), then becomes a [`StoreError`].
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The server refused or dropped the connection, is shutting down or
     /// starting up, or did not answer in time: a replica is left out for a while.
-    Unreachable(String),
+    Unreachable(BoxError),
     /// A replica cancelled the statement to replay the primary's changes (a
     /// recovery conflict): the replica is fine, the read is asked of the primary.
-    RecoveryConflict(String),
+    RecoveryConflict(BoxError),
     /// Every connection of the pool stayed in use for the whole wait: on a
     /// replica, the read is asked of the primary; on the primary, a 503.
-    Busy(String),
+    Busy(BoxError),
     /// Anything else, answered as it is (a statement timeout is a 503, a
     /// fault a 500).
     Store(StoreError),
@@ -52,9 +71,9 @@ pub(crate) enum ReadError {
 impl From<ReadError> for StoreError {
     fn from(err: ReadError) -> StoreError {
         match err {
-            ReadError::Unreachable(reason) | ReadError::RecoveryConflict(reason) | ReadError::Busy(reason) => {
-                StoreError::Unavailable(reason)
-            }
+            ReadError::Unreachable(source) => StoreError::unavailable(UnavailableKind::Unreachable, source),
+            ReadError::RecoveryConflict(source) => StoreError::unavailable(UnavailableKind::Conflict, source),
+            ReadError::Busy(source) => StoreError::unavailable(UnavailableKind::PoolExhausted, source),
             ReadError::Store(err) => err,
         }
     }
@@ -63,31 +82,42 @@ impl From<ReadError> for StoreError {
 /// Classifies a query error. PostgreSQL's messages are matched in English (its
 /// default `lc_messages`, and RDS's), as diesel keeps only some SQLSTATEs.
 pub(crate) fn read_error(err: DieselError) -> ReadError {
-    let text = err.to_string();
-    match &err {
+    enum Class {
+        Unreachable,
+        RecoveryConflict,
+        Timeout,
+        Internal,
+    }
+    let class = match &err {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
-        | DieselError::BrokenTransactionManager => ReadError::Unreachable(text),
+        | DieselError::BrokenTransactionManager => Class::Unreachable,
         // 40001, and the 40P01 / 57P04 forms of "... due to conflict with recovery".
-        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ReadError::RecoveryConflict(text),
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Class::RecoveryConflict,
         DieselError::DatabaseError(_, info) if info.message().contains("conflict with recovery") => {
-            ReadError::RecoveryConflict(text)
+            Class::RecoveryConflict
         }
         DieselError::DatabaseError(_, info) => {
             let message = info.message();
             if message.contains("canceling statement") {
                 // 57014: the statement timeout (or a cancel request); the server is up.
-                ReadError::Store(StoreError::Unavailable(text))
+                Class::Timeout
             } else if message.contains("connection") // "terminating connection ...", "... connection closed"
                 || message.contains("shutting down")
                 || message.contains("starting up")
                 || message.contains("recovery mode")
             {
-                ReadError::Unreachable(text)
+                Class::Unreachable
             } else {
-                ReadError::Store(StoreError::Internal(text))
+                Class::Internal
             }
         }
-        _ => ReadError::Store(StoreError::Internal(text)),
+        _ => Class::Internal,
+    };
+    match class {
+        Class::Unreachable => ReadError::Unreachable(err.into()),
+        Class::RecoveryConflict => ReadError::RecoveryConflict(err.into()),
+        Class::Timeout => ReadError::Store(StoreError::unavailable(UnavailableKind::Timeout, err)),
+        Class::Internal => ReadError::Store(StoreError::internal(InternalKind::Query, err)),
     }
 }
 
@@ -140,7 +170,13 @@ mod tests {
             DatabaseErrorKind::Unknown,
             "canceling statement due to statement timeout",
         );
-        assert!(matches!(read_error(err), ReadError::Store(StoreError::Unavailable(_))));
+        assert!(matches!(
+            read_error(err),
+            ReadError::Store(StoreError::Unavailable {
+                kind: UnavailableKind::Timeout,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -149,10 +185,19 @@ mod tests {
             DatabaseErrorKind::Unknown,
             "relation \"catalog.products\" does not exist",
         );
-        assert!(matches!(read_error(err), ReadError::Store(StoreError::Internal(_))));
+        assert!(matches!(
+            read_error(err),
+            ReadError::Store(StoreError::Internal {
+                kind: InternalKind::Query,
+                ..
+            })
+        ));
         assert!(matches!(
             read_error(DieselError::NotFound),
-            ReadError::Store(StoreError::Internal(_))
+            ReadError::Store(StoreError::Internal {
+                kind: InternalKind::Query,
+                ..
+            })
         ));
     }
 }

@@ -16,7 +16,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::PgError;
+use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
 use crate::schema::{built, features, photos, products, related, skus, styles};
@@ -68,7 +68,7 @@ pub fn import_with_observer(
     rejects: &mut dyn RejectSink,
     observer: &mut dyn ImportObserver,
 ) -> Result<PgImport, PgError> {
-    let connect = || PgConnection::establish(database_url).map_err(|err| PgError::Connect(err.to_string()));
+    let connect = || PgConnection::establish(database_url).map_err(PgError::connect);
     let mut conn = connect()?;
     run_pending(&mut conn)?;
     conn.batch_execute("BEGIN")?;
@@ -96,13 +96,13 @@ pub fn import_with_observer(
     let read = catalog_source::import_with_observer(dir, &mut sink, rejects, observer);
     let flushed = sink.flush();
     drop(sink);
-    let written = writer
-        .join()
-        .map_err(|_| PgError::Load("the COPY writer thread panicked".into()))?;
+    let written = writer.join().map_err(|_| PgError::Load {
+        source: "the COPY writer thread panicked".into(),
+    })?;
     // A writer error explains a refused batch better than the reader's view of it.
     let mut conn = written?;
     let report = read?;
-    flushed.map_err(|err| PgError::Load(err.to_string()))?;
+    flushed.map_err(|source| PgError::Load { source })?;
     let load = started.elapsed();
 
     let started = Instant::now();

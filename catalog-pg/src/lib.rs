@@ -8,18 +8,25 @@
 //!   primary's, and one per read replica when [`PgConfig::replica_urls`]
 //!   names some (reads go to them in turn, the primary stands in).
 
+mod config;
+mod connect;
 mod error;
+mod health;
 mod import;
 mod migrate;
 mod money;
 mod pool;
+mod routing;
 mod schema;
 mod store;
 mod styles_document;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use config::PgConfig;
 pub use error::PgError;
 pub use import::{IMPORT_LOCK_KEY, PgImport, import, import_with_observer};
 pub use migrate::migrate;
-pub use store::{PgConfig, PgStore, StylesQuery};
+pub use store::PgStore;
+#[cfg(feature = "bench-styles-forms")]
+pub use store::bench_forms::create_style_details_view;

@@ -70,43 +70,14 @@ diesel::table! {
 
 diesel::joinable!(photos -> styles (style_id));
 diesel::joinable!(skus -> styles (style_id));
-diesel::allow_tables_to_appear_in_same_query!(
-    products,
-    features,
-    styles,
-    photos,
-    skus,
-    related,
-    style_details,
-    product_styles,
-    built
-);
+diesel::allow_tables_to_appear_in_same_query!(products, features, styles, photos, skus, related, product_styles, built);
 
 diesel::table! {
-    use diesel::sql_types::*;
-
-    /// View: one row per style with photos and SKUs aggregated in id order.
-    style_details (style_id) {
-        style_id -> Integer,
-        product_id -> Integer,
-        name -> Text,
-        original_price -> Numeric,
-        sale_price -> Nullable<Numeric>,
-        default_style -> Bool,
-        photo_thumbnail_urls -> Array<Text>,
-        photo_urls -> Array<Text>,
-        sku_ids -> Array<Integer>,
-        sku_quantities -> Array<Integer>,
-        sku_sizes -> Array<Text>,
-    }
-}
-
-diesel::table! {
-    /// Read model: one row per product, its styles as one JSON document
-    /// (`json` in PostgreSQL, read as its text; see `styles_document`).
+    /// Read model: one row per product, the `results` of its styles answer
+    /// as the service sends them (see `styles_document`).
     product_styles (product_id) {
         product_id -> Integer,
-        styles -> Text,
+        results -> Text,
     }
 }
 

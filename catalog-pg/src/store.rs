@@ -1,7 +1,6 @@
 //! [`PgStore`]: the four queries over a pool of diesel-async connections.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use catalog_core::{
@@ -13,67 +12,15 @@ use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 use futures_util::future::try_join;
 
+use crate::config::PgConfig;
 use crate::error::PgError;
 use crate::money::PgPrice;
 use crate::pool::Pools;
 use crate::schema::{built, features, products, related};
 
+#[cfg(feature = "bench-styles-forms")]
+pub(crate) mod bench_forms;
 mod styles;
-
-/// Connection settings of a [`PgStore`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PgConfig {
-    /// The primary: `postgres://user@host:port/database`.
-    pub database_url: String,
-    /// Read replicas of the primary (streaming standbys); reads go to them in
-    /// turn, and to the primary while none is up. Empty: all reads on the primary.
-    pub replica_urls: Vec<String>,
-    /// How long a replica that could not be reached is left out before one
-    /// read tries it again; doubled after each failure in a row, up to 32 times.
-    pub replica_backoff: Duration,
-    /// Most connections each pool (the primary's, each replica's) opens.
-    pub pool_size: usize,
-    /// Longest a query may run before it is cancelled (the request gets a 503).
-    pub statement_timeout: Duration,
-    /// Longest to wait for a new connection or a free pooled one.
-    pub connect_timeout: Duration,
-    /// How the styles route is queried (both give the same answers).
-    pub styles_query: StylesQuery,
-}
-
-/// The ways the styles route can ask PostgreSQL, kept so the benchmarks and
-/// the load-test harness can compare them (all give the same answers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StylesQuery {
-    /// Four statements pipelined in one round trip (existence, styles, photos,
-    /// SKUs), grouped in Rust.
-    Pipelined,
-    /// Two statements pipelined (existence, and the `style_details` view, which
-    /// aggregates photos and SKUs into arrays with `array_agg`).
-    Aggregated,
-    /// One primary-key lookup in the `product_styles` read model, which the
-    /// import builds with aggregate SQL: one row per product, its styles as a
-    /// JSON document.
-    #[default]
-    ReadModel,
-}
-
-impl PgConfig {
-    /// Defaults for `database_url`: no replicas, 8 connections (on 2 cores, 8
-    /// and 16 served alike and 4 less: docs/bench/load/tuning.md), 2 s
-    /// statement and connect timeouts, a failed replica left out for 1 s.
-    pub fn new(database_url: impl Into<String>) -> PgConfig {
-        PgConfig {
-            database_url: database_url.into(),
-            replica_urls: Vec::new(),
-            replica_backoff: Duration::from_secs(1),
-            pool_size: 8,
-            statement_timeout: Duration::from_secs(2),
-            connect_timeout: Duration::from_secs(2),
-            styles_query: StylesQuery::default(),
-        }
-    }
-}
 
 /// The catalog in PostgreSQL (schema `catalog`, see the migrations).
 ///
@@ -86,7 +33,6 @@ impl PgConfig {
 #[derive(Clone)]
 pub struct PgStore {
     pools: Arc<Pools>,
-    styles_query: StylesQuery,
 }
 
 #[derive(Queryable, Selectable)]
@@ -127,7 +73,6 @@ impl PgStore {
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
-            styles_query: config.styles_query,
         };
         let migrated = store
             .pools
@@ -148,7 +93,7 @@ impl PgStore {
                 .boxed()
             })
             .await
-            .map_err(|err| PgError::Connect(StoreError::from(err).to_string()))?;
+            .map_err(|err| PgError::connect(StoreError::from(err)))?;
         if migrated { Ok(store) } else { Err(PgError::NotMigrated) }
     }
 }
@@ -206,15 +151,23 @@ impl CatalogStore for PgStore {
     }
 
     async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError> {
-        let results = match self.styles_query {
-            StylesQuery::Pipelined => self.styles_pipelined(id).await?,
-            StylesQuery::Aggregated => self.styles_aggregated(id).await?,
-            StylesQuery::ReadModel => self.styles_read_model(id).await?,
-        };
         Ok(ProductStyles {
             product_id: id,
-            results,
+            results: self.styles_read_model(id).await?,
         })
+    }
+
+    /// One primary-key lookup in the read model, whose stored `results` are
+    /// sent as they are, without parsing.
+    async fn styles_body(&self, id: ProductId) -> Result<Vec<u8>, StoreError> {
+        let results = self.styles_results(id).await?;
+        let mut body = Vec::with_capacity(results.len() + 40);
+        body.extend_from_slice(b"{\"product_id\":\"");
+        body.extend_from_slice(itoa::Buffer::new().format(id.get()).as_bytes());
+        body.extend_from_slice(b"\",\"results\":");
+        body.extend_from_slice(results.as_bytes());
+        body.push(b'}');
+        Ok(body)
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {

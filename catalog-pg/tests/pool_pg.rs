@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use catalog_core::{CatalogStore, ProductId, StoreError};
+use catalog_core::{CatalogStore, ProductId, StoreError, UnavailableKind};
 use catalog_pg::testing::TestDatabase;
 use catalog_pg::{PgConfig, PgStore, migrate};
 use diesel::connection::SimpleConnection;
@@ -47,7 +47,7 @@ async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
 
     let answer = blocked.await.unwrap();
     assert!(
-        matches!(answer, Err(StoreError::Unavailable(ref reason)) if reason.contains("statement timeout")),
+        matches!(answer, Err(StoreError::Unavailable { kind: UnavailableKind::Timeout, ref source }) if source.to_string().contains("statement timeout")),
         "{answer:?}"
     );
     locker.batch_execute("ROLLBACK").expect("unlock");

@@ -1,0 +1,108 @@
+//! Connection set-up: a deadpool pool of diesel-async connections on one
+//! server, with the session settings every connection starts with, and how a
+//! connection is taken from it and asked a question.
+
+use std::time::Duration;
+
+use catalog_core::{InternalKind, StoreError};
+use deadpool::managed::TimeoutType;
+use diesel::QueryResult;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use crate::config::PgConfig;
+use crate::error::{PgError, ReadError, read_error};
+
+/// A pool on `url` with the timeouts and size of `config`; each connection
+/// resolves tables in schema `catalog` and has `config`'s statement timeout.
+/// It skips the per-checkout test query and drops connections found closed,
+/// so it recovers by itself when the server comes back. Connections are
+/// opened on first use.
+pub(crate) fn pool(url: &str, config: &PgConfig) -> Result<Pool<AsyncPgConnection>, PgError> {
+    let statement_timeout = config.statement_timeout.as_millis();
+    let connect_timeout = config.connect_timeout;
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.custom_setup = Box::new(move |url| {
+        async move {
+            let connect = AsyncPgConnection::establish(url);
+            let mut conn = tokio::time::timeout(connect_timeout, connect)
+                .await
+                .map_err(|_| diesel::ConnectionError::BadConnection("connect timed out".into()))??;
+            let setup = format!("SET search_path = catalog; SET statement_timeout = {statement_timeout}");
+            conn.batch_execute(&setup)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    Pool::builder(manager)
+        .max_size(config.pool_size)
+        .wait_timeout(Some(config.connect_timeout))
+        .create_timeout(Some(config.connect_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(PgError::connect)
+}
+
+/// Runs the read-only `query` on a connection of `pool`. A connection that
+/// does not answer within `answer_timeout` is dropped from the pool (its
+/// state is unknown) and its server counted unreachable.
+pub(crate) async fn run<T>(
+    pool: &Pool<AsyncPgConnection>,
+    checkout: Checkout,
+    answer_timeout: Duration,
+    query: &impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+) -> Result<T, ReadError> {
+    let conn = checkout.connection(pool).await?;
+    match tokio::time::timeout(answer_timeout, query(&conn)).await {
+        Ok(answer) => answer.map_err(read_error),
+        Err(_) => {
+            drop(Object::take(conn));
+            Err(no_answer(answer_timeout))
+        }
+    }
+}
+
+/// The error of a connection that gave no answer within `answer_timeout`.
+pub(crate) fn no_answer(answer_timeout: Duration) -> ReadError {
+    ReadError::Unreachable(format!("no answer within {answer_timeout:?}").into())
+}
+
+/// How a read takes a pooled connection.
+#[derive(Clone, Copy)]
+pub(crate) enum Checkout {
+    /// Waits up to the pool's wait timeout for a free connection.
+    Wait,
+    /// Takes a free connection, or fails at once with [`ReadError::Busy`].
+    NoWait,
+}
+
+impl Checkout {
+    /// A pooled connection. A server that refuses or drops connections, or
+    /// does not accept one in time, is unreachable; a pool whose connections
+    /// are all in use for the whole wait is busy (the server is up).
+    pub(crate) async fn connection(
+        self,
+        pool: &Pool<AsyncPgConnection>,
+    ) -> Result<Object<AsyncPgConnection>, ReadError> {
+        let connection = match self {
+            Checkout::Wait => pool.get().await,
+            Checkout::NoWait => {
+                let mut timeouts = pool.timeouts();
+                timeouts.wait = Some(Duration::ZERO);
+                pool.timeout_get(&timeouts).await
+            }
+        };
+        connection.map_err(|err| match err {
+            PoolError::Timeout(TimeoutType::Wait) => ReadError::Busy(err.into()),
+            PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => ReadError::Unreachable(err.into()),
+            other => ReadError::Store(StoreError::internal(InternalKind::Query, other)),
+        })
+    }
+}
