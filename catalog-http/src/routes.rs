@@ -132,7 +132,10 @@ where
     F: Future<Output = Result<Bytes, StoreError>>,
 {
     let answer = match cache {
-        Some(cache) => cache.get_or_load(key, load).await.map_err(|shared| store_error(&shared)),
+        Some(cache) => cache
+            .get_or_load(key, load)
+            .await
+            .map_err(|shared| store_error(&shared)),
         None => load()
             .await
             .map(|body| Arc::new(Answer::new(body)))

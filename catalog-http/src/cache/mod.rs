@@ -13,6 +13,9 @@ use warp::hyper::body::Bytes;
 use crate::answer::Answer;
 use crate::compression::MIN_COMPRESSED_LEN;
 
+mod epochs;
+use epochs::{Epoch, Epochs};
+
 /// What a cached answer answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheKey {
@@ -99,53 +102,6 @@ pub enum Invalidation {
 struct Entry {
     epoch: Epoch,
     answer: Arc<Answer>,
-}
-
-/// The epoch of a key: the whole cache's, and its own stripe's (or the
-/// list's, for pages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Epoch {
-    all: u64,
-    key: u64,
-}
-
-/// Stripes of product keys' epochs: a key shares its stripe with others, so
-/// an invalidation may drop a neighbour's answer too (a miss, never a stale
-/// answer), and no lock or map is needed on the request path.
-const EPOCH_STRIPES: usize = 4096;
-
-struct Epochs {
-    all: AtomicU64,
-    pages: AtomicU64,
-    stripes: Box<[AtomicU64]>,
-}
-
-impl Epochs {
-    fn new() -> Epochs {
-        Epochs {
-            all: AtomicU64::new(0),
-            pages: AtomicU64::new(0),
-            stripes: (0..EPOCH_STRIPES).map(|_| AtomicU64::new(0)).collect(),
-        }
-    }
-
-    fn counter(&self, key: &CacheKey) -> &AtomicU64 {
-        let product = match *key {
-            CacheKey::List { .. } => return &self.pages,
-            CacheKey::Product(id) => (id, 0),
-            CacheKey::Styles(id) => (id, 1),
-            CacheKey::Related(id) => (id, 2),
-        };
-        let mixed = (u64::from(product.0.unsigned_abs()) * 3 + product.1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        &self.stripes[(mixed >> 52) as usize % EPOCH_STRIPES]
-    }
-
-    fn of(&self, key: &CacheKey) -> Epoch {
-        Epoch {
-            all: self.all.load(Ordering::Acquire),
-            key: self.counter(key).load(Ordering::Acquire),
-        }
-    }
 }
 
 #[derive(Default)]
@@ -236,12 +192,12 @@ impl ResponseCache {
             match invalidation {
                 Invalidation::Key(key) => {
                     // Raised first: a load that ends after this is not kept.
-                    self.epochs.counter(&key).fetch_add(1, Ordering::AcqRel);
+                    self.epochs.raise(&key);
                     self.entries.invalidate(&key).await;
                 }
                 // Stale pages are dropped when next found (their epoch tells).
                 Invalidation::ListPages => {
-                    self.epochs.pages.fetch_add(1, Ordering::AcqRel);
+                    self.epochs.raise_pages();
                 }
                 Invalidation::All => self.invalidate_all(),
             }
@@ -267,7 +223,7 @@ impl ResponseCache {
     pub fn invalidate_all(&self) {
         // Raised first: an answer whose load began before this and that is
         // inserted after it is dropped when next found.
-        self.epochs.all.fetch_add(1, Ordering::AcqRel);
+        self.epochs.raise_all();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         self.entries.invalidate_all();
     }
