@@ -18,6 +18,7 @@ mod money;
 mod pool;
 mod routing;
 mod schema;
+mod statements;
 mod store;
 mod styles_document;
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ pub use config::PgConfig;
 pub use error::PgError;
 pub use import::{IMPORT_LOCK_KEY, PgImport, import, import_with_observer};
 pub use migrate::migrate;
+pub use statements::statements;
 pub use store::PgStore;
 #[cfg(feature = "bench-styles-forms")]
 pub use store::bench_forms::create_style_details_view;

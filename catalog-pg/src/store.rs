@@ -14,9 +14,9 @@ use futures_util::future::try_join;
 
 use crate::config::PgConfig;
 use crate::error::PgError;
-use crate::money::PgPrice;
 use crate::pool::Pools;
-use crate::schema::{built, features, products, related};
+use crate::schema::built;
+use crate::statements::{self, ProductRow};
 
 #[cfg(feature = "bench-styles-forms")]
 pub(crate) mod bench_forms;
@@ -33,17 +33,6 @@ mod styles;
 #[derive(Clone)]
 pub struct PgStore {
     pools: Arc<Pools>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
-struct ProductRow {
-    id: i32,
-    name: String,
-    slogan: String,
-    description: String,
-    category: String,
-    default_price: PgPrice,
 }
 
 impl From<ProductRow> for Product {
@@ -107,18 +96,7 @@ impl CatalogStore for PgStore {
         let end = start.saturating_add(page.count());
         let rows = self
             .pools
-            .read(move |conn| {
-                async move {
-                    products::table
-                        .filter(products::pos.ge(start))
-                        .filter(products::pos.lt(end))
-                        .order(products::pos)
-                        .select(ProductRow::as_select())
-                        .load::<ProductRow>(&mut &*conn)
-                        .await
-                }
-                .boxed()
-            })
+            .read(move |conn| async move { statements::page(start, end).load::<ProductRow>(&mut &*conn).await }.boxed())
             .await?;
         Ok(rows.into_iter().map(Product::from).collect())
     }
@@ -128,15 +106,8 @@ impl CatalogStore for PgStore {
             .pools
             .read(move |conn| {
                 async move {
-                    let product = products::table
-                        .find(id.get())
-                        .select(ProductRow::as_select())
-                        .first::<ProductRow>(&mut &*conn);
-                    let features = features::table
-                        .filter(features::product_id.eq(id.get()))
-                        .order(features::id)
-                        .select((features::feature, features::value))
-                        .load::<(String, Option<String>)>(&mut &*conn);
+                    let product = statements::product(id.get()).get_result::<ProductRow>(&mut &*conn);
+                    let features = statements::product_features(id.get()).load::<(String, Option<String>)>(&mut &*conn);
                     try_join(product.map(Result::optional), features).await
                 }
                 .boxed()
@@ -176,11 +147,7 @@ impl CatalogStore for PgStore {
             .read(move |conn| {
                 async move {
                     let exists = product_exists(conn, id);
-                    let targets = related::table
-                        .filter(related::current_product_id.eq(id.get()))
-                        .order(related::id)
-                        .select(related::related_product_id)
-                        .load::<i32>(&mut &*conn);
+                    let targets = statements::related_ids(id.get()).load::<i32>(&mut &*conn);
                     try_join(exists, targets).await
                 }
                 .boxed()
@@ -233,9 +200,7 @@ fn product_exists(
     conn: &AsyncPgConnection,
     id: ProductId,
 ) -> impl Future<Output = QueryResult<Option<i32>>> + Send + '_ {
-    products::table
-        .find(id.get())
-        .select(products::id)
-        .first::<i32>(&mut &*conn)
+    statements::product_exists(id.get())
+        .get_result::<i32>(&mut &*conn)
         .map(Result::optional)
 }

@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 
 use super::PgStore;
-use crate::schema::product_styles;
+use crate::statements;
 use crate::styles_document;
 
 impl PgStore {
@@ -17,10 +17,8 @@ impl PgStore {
         self.pools
             .read(move |conn| {
                 async move {
-                    product_styles::table
-                        .find(id.get())
-                        .select(product_styles::results)
-                        .first::<String>(&mut &*conn)
+                    statements::styles_results(id.get())
+                        .get_result::<String>(&mut &*conn)
                         .await
                         .optional()
                 }
