@@ -18,8 +18,7 @@ declare -A queries=(
   [4_styles]='SELECT "styles"."id", "styles"."name", "styles"."original_price", "styles"."sale_price", "styles"."default_style" FROM "styles" WHERE ("styles"."product_id" = $1) ORDER BY "styles"."id"'
   [5_style_photos]='SELECT "photos"."style_id", "photos"."thumbnail_url", "photos"."url" FROM ("photos" INNER JOIN "styles" ON ("photos"."style_id" = "styles"."id")) WHERE ("styles"."product_id" = $1) ORDER BY "photos"."style_id", "photos"."id"'
   [6_style_skus]='SELECT "skus"."style_id", "skus"."id", "skus"."quantity", "skus"."size" FROM ("skus" INNER JOIN "styles" ON ("skus"."style_id" = "styles"."id")) WHERE ("styles"."product_id" = $1) ORDER BY "skus"."style_id", "skus"."id"'
-  [7_style_details]='SELECT "style_details"."style_id", "style_details"."name", "style_details"."original_price", "style_details"."sale_price", "style_details"."default_style", "style_details"."photo_thumbnail_urls", "style_details"."photo_urls", "style_details"."sku_ids", "style_details"."sku_quantities", "style_details"."sku_sizes" FROM "style_details" WHERE ("style_details"."product_id" = $1) ORDER BY "style_details"."style_id"'
-  [8_product_styles]='SELECT "product_styles"."styles" FROM "product_styles" WHERE ("product_styles"."product_id" = $1) LIMIT 1'
+  [8_product_styles]='SELECT "product_styles"."results" FROM "product_styles" WHERE ("product_styles"."product_id" = $1) LIMIT 1'
   [9_related]='SELECT "related"."related_product_id" FROM "related" WHERE ("related"."current_product_id" = $1) ORDER BY "related"."id"'
 )
 {
@@ -28,8 +27,8 @@ declare -A queries=(
   echo "Catalog: $products products, database size $size. Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB."
   echo "Product id $id (list: offset $id). Command: \`scripts/explain-pg.sh $id\`, $(date -u +%Y-%m-%d)."
   echo "Each statement is prepared and executed six times before the EXPLAIN, as the service's cached statements are."
-  echo "The styles route pipelines statements 2 (existence, as \`SELECT id\`), 4, 5 and 6 in one round trip;"
-  echo "its aggregated variant pipelines 2 and 7 (the \`style_details\` view); its default, the read model, is 8 alone."
+  echo "The styles route once pipelined statements 2 (existence, as \`SELECT id\`), 4, 5 and 6 in one round trip."
+  echo "Since 2026-12-02 it is the read model, statement 8 alone (the pipelined form and the \`style_details\` view live on in the benches only)."
   for name in $(printf '%s\n' "${!queries[@]}" | sort); do
     echo
     echo "## ${name#*_}"

@@ -16,7 +16,7 @@ use crate::config::PgConfig;
 use crate::error::PgError;
 use crate::money::PgPrice;
 use crate::pool::Pools;
-use crate::schema::{built, features, products, related};
+use crate::schema::catalog::{built, features, products, related};
 
 #[cfg(feature = "bench-styles-forms")]
 pub(crate) mod bench_forms;

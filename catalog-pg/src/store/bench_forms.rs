@@ -15,7 +15,7 @@ use futures_util::future::{try_join, try_join4};
 use super::{PgStore, product_exists};
 use crate::error::PgError;
 use crate::money::PgPrice;
-use crate::schema::{photos, skus, styles};
+use crate::schema::catalog::{photos, skus, styles};
 
 diesel::table! {
     use diesel::sql_types::*;

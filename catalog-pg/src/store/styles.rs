@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use futures_util::FutureExt;
 
 use super::PgStore;
-use crate::schema::product_styles;
+use crate::schema::catalog::product_styles;
 use crate::styles_document;
 
 impl PgStore {
