@@ -9,8 +9,9 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
 use super::{MIGRATIONS, run_pending};
+use crate::config::PgConfig;
+use crate::store::PgStore;
 use crate::testing::TestDatabase;
-use crate::{PgConfig, PgStore};
 
 /// The four migrations before the catalog's DDL became files.
 const EARLIER_MIGRATIONS: usize = 4;
