@@ -16,25 +16,17 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
+use crate::ddl::{self, IMPORT_LOCK_KEY, NEXT_SCHEMA};
 use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
-use crate::schema::{built, features, photos, products, related, skus, styles};
-
-/// The key of the transaction-level advisory lock an import holds from start
-/// to swap: a second import on the same database fails at once with
-/// [`PgError::ImportRunning`] instead of waiting for the first, and the
-/// migration that stamps catalogs with generations waits for it. (The
-/// migration spells it in decimal: 7161132844275689249.)
-pub const IMPORT_LOCK_KEY: i64 = 0x6361_7461_6c6f_6721; // "catalog!"
+use crate::schema::catalog::{built, features, photos, products, related, skus, styles};
 
 diesel::define_sql_function! {
     /// Takes a transaction-level advisory lock if it is free.
     fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
 }
 
-/// The schema an import builds before it becomes `catalog`.
-const NEXT_SCHEMA: &str = "catalog_next";
 /// Rows per `COPY` batch handed from the reader to the writer thread.
 const BATCH_ROWS: usize = 20_000;
 
@@ -76,10 +68,7 @@ pub fn import_with_observer(
         conn.batch_execute("ROLLBACK")?;
         return Err(PgError::ImportRunning);
     }
-    conn.batch_execute(&format!(
-        "SET LOCAL search_path = {NEXT_SCHEMA}, public; \
-         DROP SCHEMA IF EXISTS {NEXT_SCHEMA} CASCADE; SELECT catalog_create_tables('{NEXT_SCHEMA}');"
-    ))?;
+    ddl::create_tables(&mut conn)?;
 
     let started = Instant::now();
     let (sender, receiver) = sync_channel::<Batch>(4);
@@ -106,7 +95,8 @@ pub fn import_with_observer(
     let load = started.elapsed();
 
     let started = Instant::now();
-    conn.batch_execute(&format!("SELECT catalog_finish_tables('{NEXT_SCHEMA}'); ANALYZE;"))?;
+    ddl::finish(&mut conn)?;
+    conn.batch_execute("ANALYZE")?;
     let generation = built::table.select(built::generation).first::<i64>(&mut conn)?;
     let finish = started.elapsed();
 
@@ -349,9 +339,13 @@ mod tests {
     use super::IMPORT_LOCK_KEY;
 
     #[test]
-    fn the_generation_migration_waits_for_the_import_lock() {
-        let migration = include_str!("../migrations/2026-11-26-000003_catalog_generation/up.sql");
+    fn the_migrations_that_change_catalogs_wait_for_the_import_lock() {
         let lock = format!("pg_advisory_xact_lock({IMPORT_LOCK_KEY})");
-        assert!(migration.contains(&lock), "the migration should take {lock}");
+        for migration in [
+            include_str!("../migrations/2026-11-26-000003_catalog_generation/up.sql"),
+            include_str!("../migrations/2026-12-02-000004_catalog_declarative/up.sql"),
+        ] {
+            assert!(migration.contains(&lock), "the migration should take {lock}");
+        }
     }
 }

@@ -1,15 +1,20 @@
 //! The PostgreSQL [`CatalogStore`](catalog_core::CatalogStore), its schema
 //! migrations, and the bulk import.
 //!
-//! - [`migrate()`] applies the embedded migrations (schema `catalog`).
+//! - [`migrate()`] applies the embedded migrations, and builds an empty
+//!   catalog (schema `catalog`) where there is none.
 //! - [`import()`] loads a source directory with binary `COPY` into a new
-//!   schema and swaps it in atomically.
+//!   schema, built by the SQL files of `catalog-pg/catalog/` (the whole
+//!   definition of the catalog), and swaps it in atomically.
 //! - [`PgStore`] answers the four queries over diesel-async pools: the
 //!   primary's, and one per read replica when [`PgConfig::replica_urls`]
-//!   names some (reads go to them in turn, the primary stands in).
+//!   names some (reads go to them in turn, the primary stands in). The styles
+//!   answer is stored pre-rendered:
+//!   [`styles_body`](catalog_core::CatalogStore::styles_body) sends its bytes.
 
 mod config;
 mod connect;
+mod ddl;
 mod error;
 mod health;
 mod import;
@@ -25,8 +30,9 @@ mod styles_document;
 pub mod testing;
 
 pub use config::PgConfig;
+pub use ddl::IMPORT_LOCK_KEY;
 pub use error::PgError;
-pub use import::{IMPORT_LOCK_KEY, PgImport, import, import_with_observer};
+pub use import::{PgImport, import, import_with_observer};
 pub use migrate::migrate;
 pub use statements::statements;
 pub use store::PgStore;

@@ -7,7 +7,7 @@ use diesel::dsl::{AsSelect, auto_type};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 
-use crate::schema::{features, product_styles, products, related};
+use crate::schema::catalog::{features, product_styles, products, related};
 
 /// A product as `GET /products` lists it, as stored.
 #[derive(Queryable, Selectable)]

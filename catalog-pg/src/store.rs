@@ -15,7 +15,7 @@ use futures_util::future::try_join;
 use crate::config::PgConfig;
 use crate::error::PgError;
 use crate::pool::Pools;
-use crate::schema::built;
+use crate::schema::catalog::built;
 use crate::statements::{self, ProductRow};
 
 #[cfg(feature = "bench-styles-forms")]

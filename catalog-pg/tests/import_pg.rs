@@ -217,7 +217,7 @@ async fn migrations_are_idempotent_and_required() {
     let (first, second) = tokio::task::spawn_blocking(move || (migrate(&url).unwrap(), migrate(&url).unwrap()))
         .await
         .unwrap();
-    assert_eq!(first.len(), 5);
+    assert_eq!(first.len(), 5, "{first:?}");
     assert!(second.is_empty());
     let empty = store(&db).await;
     assert!(empty.products(Page::default()).await.unwrap().is_empty());

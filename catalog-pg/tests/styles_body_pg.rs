@@ -135,3 +135,29 @@ async fn awkward_text_is_escaped_as_serde_json_escapes_it() {
     assert_eq!(first.results[0].name, AWKWARD[0]);
     assert_eq!(first.results[0].skus.0.len(), 2);
 }
+
+/// The earlier forms the benchmarks compare (feature `bench-styles-forms`,
+/// on in a workspace-wide test run through the benches' dependency) still
+/// give the read model's answers, so the comparison stays fair.
+#[cfg(feature = "bench-styles-forms")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmarked_forms_answer_as_the_read_model() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    write_awkward_catalog(dir.path());
+    let (db, pg, _mem) = both_stores(dir.path()).await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || catalog_pg::create_style_details_view(&url))
+        .await
+        .unwrap()
+        .expect("the view");
+    for id in (1..=AWKWARD.len() as i32).chain([99, 100]) {
+        let id = ProductId::new(id).unwrap();
+        let read_model = serialized(pg.styles(id).await);
+        assert_eq!(serialized(pg.styles_pipelined(id).await), read_model, "pipelined, {id}");
+        assert_eq!(
+            serialized(pg.styles_aggregated(id).await),
+            read_model,
+            "aggregated, {id}"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use futures_util::future::{try_join, try_join4};
 use super::{PgStore, product_exists};
 use crate::error::PgError;
 use crate::money::PgPrice;
-use crate::schema::{photos, skus, styles};
+use crate::schema::catalog::{photos, skus, styles};
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -52,6 +52,21 @@ struct StyleRow {
     original_price: PgPrice,
     sale_price: Option<PgPrice>,
     default_style: bool,
+}
+
+impl StyleRow {
+    /// The style with its `photos` and `skus`.
+    fn with(self, photos: Vec<Photo>, skus: Vec<Sku>) -> Style {
+        Style {
+            style_id: self.id,
+            name: self.name,
+            original_price: self.original_price.0,
+            sale_price: self.sale_price.map(|price| price.0),
+            default: self.default_style,
+            photos,
+            skus: Skus(skus),
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]
@@ -115,15 +130,7 @@ impl PgStore {
                 while let Some((_, id, quantity, size)) = sku_rows.next_if(|(style_id, ..)| *style_id == style.id) {
                     skus.push(Sku { id, quantity, size });
                 }
-                Style {
-                    style_id: style.id,
-                    name: style.name,
-                    original_price: style.original_price.0,
-                    sale_price: style.sale_price.map(|price| price.0),
-                    default: style.default_style,
-                    photos,
-                    skus: Skus(skus),
-                }
+                style.with(photos, skus)
             })
             .collect();
         Ok(ProductStyles {
@@ -167,15 +174,14 @@ impl PgStore {
                     .zip(row.sku_sizes)
                     .map(|((id, quantity), size)| Sku { id, quantity, size })
                     .collect();
-                Style {
-                    style_id: row.style_id,
+                let style = StyleRow {
+                    id: row.style_id,
                     name: row.name,
-                    original_price: row.original_price.0,
-                    sale_price: row.sale_price.map(|price| price.0),
-                    default: row.default_style,
-                    photos,
-                    skus: Skus(skus),
-                }
+                    original_price: row.original_price,
+                    sale_price: row.sale_price,
+                    default_style: row.default_style,
+                };
+                style.with(photos, skus)
             })
             .collect();
         Ok(ProductStyles {

@@ -1,0 +1,103 @@
+//! The catalog's DDL: the SQL files of `catalog-pg/catalog/`, embedded, are
+//! the whole definition of the catalog every import builds (migrations keep
+//! only what lives outside the swapped schema). The files use unqualified
+//! names and run with `search_path` set to the schema they build.
+
+use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::error::PgError;
+
+/// The key of the transaction-level advisory lock an import holds from start
+/// to swap: a second import on the same database fails at once with
+/// [`PgError::ImportRunning`] instead of waiting for the first, and the
+/// migrations that change catalogs wait for it. (The migrations spell it in
+/// decimal: 7161132844275689249.)
+pub const IMPORT_LOCK_KEY: i64 = 0x6361_7461_6c6f_6721; // "catalog!"
+
+/// The schema an import builds before it becomes `catalog`.
+pub(crate) const NEXT_SCHEMA: &str = "catalog_next";
+
+/// The bare tables, for `COPY`.
+const TABLES: &str = include_str!("../catalog/01_tables.sql");
+/// Products in id order, keys, indexes and foreign keys.
+const KEYS: &str = include_str!("../catalog/02_keys.sql");
+/// The styles read model.
+const READ_MODEL: &str = include_str!("../catalog/03_read_model.sql");
+/// The generation stamp.
+const GENERATION: &str = include_str!("../catalog/04_generation.sql");
+
+/// In the transaction open on `conn`: a new, empty [`NEXT_SCHEMA`] (dropping
+/// one left by an import that stopped) with the bare tables, and
+/// `search_path` set to it until the transaction ends.
+pub(crate) fn create_tables(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "SET LOCAL search_path = {NEXT_SCHEMA}, public; \
+         DROP SCHEMA IF EXISTS {NEXT_SCHEMA} CASCADE; CREATE SCHEMA {NEXT_SCHEMA};"
+    ))?;
+    conn.batch_execute(TABLES)
+}
+
+/// After the load, in the same transaction as [`create_tables`]: completes
+/// the catalog in [`NEXT_SCHEMA`] (keys, indexes, read model, generation).
+pub(crate) fn finish(conn: &mut PgConnection) -> QueryResult<()> {
+    for file in [KEYS, READ_MODEL, GENERATION] {
+        conn.batch_execute(file)?;
+    }
+    Ok(())
+}
+
+/// Brings the catalog that serves up to the files, after the migrations ran:
+/// builds an empty one where there is none (a new database), and rebuilds in
+/// place a read model of an earlier form. Only when there is something to
+/// do does it take the import lock (waiting for a running import), so an
+/// import that finds another running is still refused at once.
+pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
+    if outdated(conn)?.is_none() {
+        return Ok(());
+    }
+    conn.transaction(|conn| {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})"))?;
+        match outdated(conn)? {
+            Some(Outdated::Missing) => {
+                create_tables(conn)?;
+                finish(conn)?;
+                conn.batch_execute(&format!("ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog"))?;
+            }
+            Some(Outdated::ReadModel) => {
+                conn.batch_execute("SET LOCAL search_path = catalog, public; DROP TABLE IF EXISTS product_styles")?;
+                conn.batch_execute(READ_MODEL)?;
+            }
+            None => {}
+        }
+        Ok(())
+    })
+}
+
+/// How the catalog that serves differs from the files.
+enum Outdated {
+    /// There is none.
+    Missing,
+    /// Its read model has an earlier form.
+    ReadModel,
+}
+
+fn outdated(conn: &mut PgConnection) -> QueryResult<Option<Outdated>> {
+    if !holds(conn, "SELECT FROM pg_namespace WHERE nspname = 'catalog'")? {
+        return Ok(Some(Outdated::Missing));
+    }
+    let current = holds(
+        conn,
+        "SELECT FROM information_schema.columns \
+         WHERE table_schema = 'catalog' AND table_name = 'product_styles' AND column_name = 'results'",
+    )?;
+    Ok((!current).then_some(Outdated::ReadModel))
+}
+
+/// Whether `query` gives a row.
+fn holds(conn: &mut PgConnection, query: &str) -> QueryResult<bool> {
+    diesel::select(sql::<Bool>(&format!("EXISTS ({query})"))).get_result(conn)
+}
