@@ -149,6 +149,25 @@ struct ServeArgs {
     /// `Cache-Control: stale-if-error` of successful answers, in seconds.
     #[arg(long, env = "CATALOG_STALE_IF_ERROR_SECS", default_value_t = 600)]
     stale_if_error_secs: u64,
+    /// Milliseconds a connection may take to send a request head, or sit
+    /// idle between requests, before it is closed.
+    #[arg(long, env = "CATALOG_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    header_read_timeout_ms: u64,
+    /// Most connections open at once (one more is closed at once); 0: as many
+    /// as the open-file limit, raised to its hard limit, leaves room for.
+    #[arg(long, env = "CATALOG_MAX_CONNECTIONS", default_value_t = 0)]
+    max_connections: usize,
+    /// Connections the kernel may queue before the service accepts them
+    /// (capped by net.core.somaxconn).
+    #[arg(long, env = "CATALOG_LISTEN_BACKLOG", default_value_t = 1_024)]
+    listen_backlog: u32,
+    /// Most requests running at once; one more is answered 503 with
+    /// Retry-After at once (health checks never are).
+    #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value_t = 256)]
+    max_in_flight: usize,
+    /// Milliseconds a request may run before it is answered 503.
+    #[arg(long, env = "CATALOG_REQUEST_DEADLINE_MS", default_value_t = 3_000)]
+    request_deadline_ms: u64,
     #[command(flatten)]
     pool: PoolArgs,
 }
@@ -181,6 +200,11 @@ impl From<ServeArgs> for Settings {
                 stale_while_revalidate: Duration::from_secs(args.stale_while_revalidate_secs),
                 stale_if_error: Duration::from_secs(args.stale_if_error_secs),
             },
+            header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
+            max_connections: (args.max_connections > 0).then_some(args.max_connections),
+            listen_backlog: args.listen_backlog,
+            max_in_flight: args.max_in_flight,
+            request_deadline: Duration::from_millis(args.request_deadline_ms),
         }
     }
 }

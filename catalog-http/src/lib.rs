@@ -49,6 +49,8 @@ mod reply;
 mod request_id;
 pub mod route_table;
 mod routes;
+mod server;
+mod server_metrics;
 mod service;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, Invalidation, ResponseCache};
@@ -57,4 +59,8 @@ pub use http_cache::CachePolicy;
 pub use reply::{HttpResponse, JSON_CONTENT_TYPE, Reply};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use routes::{routes, routes_with_cache};
+pub use server::{
+    RESERVED_FILE_DESCRIPTORS, ServerLimits, bind, connections_allowed_by_open_file_limit, serve_with_limits,
+};
+pub use server_metrics::ServerMetrics;
 pub use service::{OPENAPI_JSON, ServiceConfig, serve, service};

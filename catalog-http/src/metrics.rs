@@ -14,6 +14,7 @@ use prometheus::{
 };
 
 use crate::cache::ResponseCache;
+use crate::server_metrics::ServerMetrics;
 
 /// The content type of the Prometheus text format.
 pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -44,7 +45,11 @@ pub(crate) struct ServiceMetrics {
 
 impl ServiceMetrics {
     /// Metrics for a service over `store` whose answers go through `cache`, if any.
-    pub(crate) fn new(store: Arc<dyn CatalogStore>, cache: Option<ResponseCache>) -> ServiceMetrics {
+    pub(crate) fn new(
+        store: Arc<dyn CatalogStore>,
+        cache: Option<ResponseCache>,
+        server: &ServerMetrics,
+    ) -> ServiceMetrics {
         let requests = IntCounterVec::new(
             Opts::new("catalog_http_requests_total", "Requests answered, by route and status."),
             &["route", "status"],
@@ -114,6 +119,7 @@ impl ServiceMetrics {
         ] {
             registry.register(collector).expect("metric names are unique");
         }
+        server.register(&registry).expect("metric names are unique");
         ServiceMetrics {
             registry,
             requests,
@@ -184,7 +190,11 @@ mod tests {
 
     #[test]
     fn observed_requests_are_rendered() {
-        let metrics = ServiceMetrics::new(Arc::new(catalog_mem::MemStoreBuilder::new().build()), None);
+        let metrics = ServiceMetrics::new(
+            Arc::new(catalog_mem::MemStoreBuilder::new().build()),
+            None,
+            &ServerMetrics::new(),
+        );
         metrics.observe("styles", 200, Duration::from_micros(300));
         metrics.observe("styles", 200, Duration::from_micros(700));
         metrics.observe("product", 400, Duration::from_micros(50));

@@ -21,6 +21,8 @@ use crate::reply::{HttpResponse, Reply, no_such_route, unavailable};
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 use crate::route_table::{self, Access, Matched, MethodOutcome, Route, UNMATCHED_LABEL};
 use crate::routes::{self, raw_query};
+use crate::server::{ServerLimits, serve_with_limits};
+use crate::server_metrics::ServerMetrics;
 
 /// Settings of the HTTP layer that do not depend on the store.
 #[derive(Debug, Clone)]
@@ -34,6 +36,9 @@ pub struct ServiceConfig {
     pub cache: Option<ResponseCache>,
     /// `Cache-Control` of successful answers, for browsers, CDNs and proxies.
     pub http_cache: CachePolicy,
+    /// What the server's limits did, rendered by `/metrics`: pass the same
+    /// handle to [`serve_with_limits`](crate::serve_with_limits).
+    pub server_metrics: ServerMetrics,
 }
 
 impl Default for ServiceConfig {
@@ -43,6 +48,7 @@ impl Default for ServiceConfig {
             cors_max_age: Duration::from_secs(600),
             cache: None,
             http_cache: CachePolicy::default(),
+            server_metrics: ServerMetrics::new(),
         }
     }
 }
@@ -62,7 +68,7 @@ impl Default for ServiceConfig {
 /// label with its request id. Nothing is rejected, so nothing is recovered.
 pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFilter<(warp::reply::Response,)> {
     let service = Arc::new(Service {
-        metrics: ServiceMetrics::new(Arc::clone(&store), config.cache.clone()),
+        metrics: ServiceMetrics::new(Arc::clone(&store), config.cache.clone(), &config.server_metrics),
         store,
         cache: config.cache.clone(),
         cors: Cors::new(&config.cors_origins, config.cors_max_age),
@@ -166,10 +172,18 @@ fn lenient_header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 pub const OPENAPI_JSON: &str = include_str!("../api/openapi.json");
 
 /// Serves `filter` on `listener` until `shutdown` completes, then finishes the
-/// requests in flight and returns.
+/// requests in flight and returns; within the default [`ServerLimits`] (with
+/// no way to read what they did: use [`serve_with_limits`] for that).
 pub async fn serve<F>(listener: tokio::net::TcpListener, filter: F, shutdown: impl Future<Output = ()> + Send + 'static)
 where
     F: Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone + Send + Sync + 'static,
 {
-    warp::serve(filter).incoming(listener).graceful(shutdown).run().await;
+    serve_with_limits(
+        listener,
+        filter,
+        ServerLimits::default(),
+        ServerMetrics::new(),
+        shutdown,
+    )
+    .await;
 }

@@ -38,7 +38,10 @@ use catalog_source::ImportError;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::{CacheConfig, CachePolicy, ResponseCache, ServiceConfig, follow_generations, serve, service};
+use crate::{
+    CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, bind,
+    connections_allowed_by_open_file_limit, follow_generations, serve_with_limits, service,
+};
 
 /// Where the served catalog comes from.
 #[derive(Debug, Clone)]
@@ -79,6 +82,17 @@ pub struct Settings {
     pub cors_max_age: Duration,
     /// `Cache-Control` of successful answers.
     pub http_cache: CachePolicy,
+    /// How long a connection may take to send a request head or sit idle.
+    pub header_read_timeout: Duration,
+    /// Most connections open at once; `None`: as many as the open-file limit
+    /// (raised to its hard limit) leaves room for.
+    pub max_connections: Option<usize>,
+    /// The listen backlog.
+    pub listen_backlog: u32,
+    /// Most requests running at once before more are shed with a 503.
+    pub max_in_flight: usize,
+    /// Longest a request may run before it is answered 503.
+    pub request_deadline: Duration,
 }
 
 impl Default for Settings {
@@ -86,6 +100,7 @@ impl Default for Settings {
     /// `127.0.0.1:3000`, a 64 MiB response cache, generations checked every second.
     fn default() -> Settings {
         let service = ServiceConfig::default();
+        let limits = ServerLimits::default();
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             store: StoreSettings::Generated {
@@ -97,6 +112,27 @@ impl Default for Settings {
             cors_origins: service.cors_origins,
             cors_max_age: service.cors_max_age,
             http_cache: service.http_cache,
+            header_read_timeout: limits.header_read_timeout,
+            max_connections: None,
+            listen_backlog: limits.listen_backlog,
+            max_in_flight: limits.max_in_flight,
+            request_deadline: limits.request_deadline,
+        }
+    }
+}
+
+impl Settings {
+    /// The server's limits, with the most connections derived from the
+    /// open-file limit (raising it) unless the settings name a number.
+    fn limits(&self) -> ServerLimits {
+        ServerLimits {
+            header_read_timeout: self.header_read_timeout,
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(connections_allowed_by_open_file_limit),
+            listen_backlog: self.listen_backlog,
+            max_in_flight: self.max_in_flight,
+            request_deadline: self.request_deadline,
         }
     }
 }
@@ -109,6 +145,7 @@ impl From<&Settings> for ServiceConfig {
             cors_max_age: settings.cors_max_age,
             cache: None,
             http_cache: settings.http_cache,
+            server_metrics: ServerMetrics::new(),
         }
     }
 }
@@ -157,6 +194,7 @@ pub struct App {
     cache: Option<ResponseCache>,
     config: ServiceConfig,
     generation_check: Option<Duration>,
+    limits: ServerLimits,
 }
 
 impl App {
@@ -169,12 +207,11 @@ impl App {
             StoreSettings::Postgres(config) => Arc::new(PgStore::connect(config).await?),
         };
         tracing::info!(seconds = started.elapsed().as_secs_f64(), "catalog ready");
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| AppError::Bind {
-                address: settings.listen,
-                source,
-            })?;
+        let limits = settings.limits();
+        let listener = bind(settings.listen, limits.listen_backlog).map_err(|source| AppError::Bind {
+            address: settings.listen,
+            source,
+        })?;
         let address = listener.local_addr().map_err(|source| AppError::Bind {
             address: settings.listen,
             source,
@@ -190,6 +227,7 @@ impl App {
             },
             cache,
             generation_check: settings.generation_check,
+            limits,
         })
     }
 
@@ -226,8 +264,15 @@ impl App {
         if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
             background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
         }
-        tracing::info!(address = %self.address, "serving the catalog");
-        serve(self.listener, service(self.store, &self.config), stop).await;
+        tracing::info!(
+            address = %self.address,
+            max_connections = self.limits.max_connections,
+            max_in_flight = self.limits.max_in_flight,
+            "serving the catalog"
+        );
+        let metrics = self.config.server_metrics.clone();
+        let filter = service(self.store, &self.config);
+        serve_with_limits(self.listener, filter, self.limits, metrics, stop).await;
         background.shutdown().await;
         tracing::info!("stopped");
     }
