@@ -37,7 +37,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the catalog over HTTP (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a synthetic catalog in the six-file source format.
     Generate(GenerateArgs),
     /// Validate a source directory: print the import report and write the rejects.
@@ -251,7 +251,7 @@ struct CheckArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve),
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         Some(Command::Generate(args)) => generate(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Import(args)) => import(args),
