@@ -74,10 +74,17 @@ pub(crate) fn no_answer(answer_timeout: Duration) -> ReadError {
     ReadError::Unreachable(format!("no answer within {answer_timeout:?}").into())
 }
 
+/// Requests that may wait for a connection of a pool, per connection it
+/// holds: one more than that is refused at once as busy (a 503), so a burst
+/// against a slow database queues for a bounded time instead of piling up.
+pub const WAITERS_PER_CONNECTION: usize = 4;
+
 /// How a read takes a pooled connection.
 #[derive(Clone, Copy)]
 pub(crate) enum Checkout {
-    /// Waits up to the pool's wait timeout for a free connection.
+    /// Waits up to the pool's wait timeout for a free connection, unless
+    /// [`WAITERS_PER_CONNECTION`] times the pool's size already wait: then
+    /// fails at once with [`ReadError::Busy`].
     Wait,
     /// Takes a free connection, or fails at once with [`ReadError::Busy`].
     NoWait,
@@ -92,7 +99,15 @@ impl Checkout {
         pool: &Pool<AsyncPgConnection>,
     ) -> Result<Object<AsyncPgConnection>, ReadError> {
         let connection = match self {
-            Checkout::Wait => pool.get().await,
+            Checkout::Wait => {
+                let status = pool.status();
+                if status.available == 0 && status.waiting >= status.max_size.saturating_mul(WAITERS_PER_CONNECTION) {
+                    return Err(ReadError::Busy(
+                        format!("{} requests already wait for a connection", status.waiting).into(),
+                    ));
+                }
+                pool.get().await
+            }
             Checkout::NoWait => {
                 let mut timeouts = pool.timeouts();
                 timeouts.wait = Some(Duration::ZERO);

@@ -30,6 +30,7 @@ mod styles_document;
 pub mod testing;
 
 pub use config::PgConfig;
+pub use connect::WAITERS_PER_CONNECTION;
 pub use ddl::IMPORT_LOCK_KEY;
 pub use error::PgError;
 pub use import::{PgImport, import, import_with_observer};

@@ -53,3 +53,56 @@ async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
     locker.batch_execute("ROLLBACK").expect("unlock");
     store.ready().await.expect("ready again");
 }
+
+/// With every connection busy and as many requests waiting as the pool
+/// allows, one more read is refused at once as busy (a 503), instead of
+/// joining the queue for the whole connect timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_beyond_the_bounded_queue_is_refused_at_once() {
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || migrate(&url))
+        .await
+        .unwrap()
+        .expect("migrate");
+    let mut config = PgConfig::new(db.url());
+    config.pool_size = 1;
+    config.statement_timeout = Duration::from_secs(5);
+    config.connect_timeout = Duration::from_secs(5);
+    let store = PgStore::connect(&config).await.expect("connect");
+    let mut locker = PgConnection::establish(db.url()).expect("connect the locker");
+    locker
+        .batch_execute("BEGIN; LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
+    let queued = catalog_pg::WAITERS_PER_CONNECTION;
+    let waiting: Vec<_> = (0..=queued)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.product(ProductId::new(1).unwrap()).await })
+        })
+        .collect();
+    // One holds the connection (blocked on the lock), the rest wait for it.
+    while store.pool_status()[0].waiting < queued {
+        tokio::task::yield_now().await;
+    }
+    let started = std::time::Instant::now();
+    let refused = store.product(ProductId::new(1).unwrap()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Unavailable {
+                kind: UnavailableKind::PoolExhausted,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once, not after the wait"
+    );
+    locker.batch_execute("ROLLBACK").expect("unlock");
+    for read in waiting {
+        assert!(matches!(read.await.unwrap(), Err(StoreError::ProductNotFound(1))));
+    }
+}
