@@ -72,8 +72,8 @@ print(json.dumps({**head, **row}))' "$1" "${LABEL:-}" "$BIN" "$BIN_SHA" "$SERVE_
 }
 
 # start_service NAME STORE PORT: the service on 127.0.0.1:PORT (response cache
-# CACHE_MB, default off, so every request reaches the store), ready within a
-# minute; sets SVC_PID and SVC_URL.
+# CACHE_MB, default off, so every request reaches the store), ready (on
+# READY_PATH, default /readyz) within a minute; sets SVC_PID and SVC_URL.
 start_service() {
   local name=$1 store=$2 port=$3 args
   args=(serve --store "$store" --listen "127.0.0.1:$port" --cache-mb "$CACHE_MB" --rejects "$FAULTS_DIR/rejects.csv")
@@ -84,10 +84,11 @@ start_service() {
   started "$SVC_PID"
   SVC_URL=http://127.0.0.1:$port
   for _ in $(seq 1 600); do
-    curl -sf -o /dev/null "$SVC_URL/readyz" && return 0
+    curl -sf -o /dev/null "$SVC_URL${READY_PATH:-/readyz}" && return 0
     kill -0 "$SVC_PID" 2>/dev/null || break
     sleep 0.1
   done
+  [ "${SVC_MAY_EXIT:-0}" = 1 ] && ! kill -0 "$SVC_PID" 2>/dev/null && return 1
   echo "the service $name did not become ready; see $FAULTS_DIR/$name.log" >&2
   tail -5 "$FAULTS_DIR/$name.log" >&2
   exit 1

@@ -14,11 +14,9 @@
       trickling one byte of a head every 3 s, 10% sending nothing; held for
       SECONDS. Writes a JSON object to OUT: how many opened, how many the
       server closed and when (median and max seconds after opening).
-  holdpg HOST PORT DB USER OUT [--kill-others]
+  holdpg HOST PORT DB USER OUT
       Takes every free PostgreSQL connection slot (the startup protocol, trust
-      authentication) and keeps taking freed ones until SIGTERM; with
-      --kill-others also ends every other client backend once full (the way a
-      connection storm or a restart takes a pool's connections away). Writes
+      authentication) and keeps taking freed ones until SIGTERM. Writes
       `{"held": N, "refusal": "..."}` to OUT once full, then closes them all
       on SIGTERM.
 """
@@ -211,13 +209,6 @@ def pg_error(body):
     return fields.get(b"M", "error")
 
 
-def pg_query(sock, sql):
-    sql = sql.encode() + b"\0"
-    sock.sendall(b"Q" + struct.pack("!i", 4 + len(sql)) + sql)
-    while pg_message(sock)[0] != b"Z":
-        pass
-
-
 def holdpg(args):
     held, refusal, reported = [], None, False
     stop = threading.Event()
@@ -231,13 +222,6 @@ def holdpg(args):
             refusal = str(error)
         except OSError as error:
             refusal = str(error)
-        if held and args.kill_others:
-            pids = ",".join(str(pid) for _, pid in held)
-            try:
-                pg_query(held[0][0], "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         f"WHERE backend_type = 'client backend' AND pid NOT IN ({pids})")
-            except OSError:
-                pass
         if not reported:
             json.dump({"held": len(held), "refusal": refusal}, open(args.out, "w"))
             reported = True
@@ -275,7 +259,6 @@ def main():
     h.add_argument("db")
     h.add_argument("user")
     h.add_argument("out")
-    h.add_argument("--kill-others", action="store_true")
     args = parser.parse_args()
     if args.command == "probe":
         probe(args)
