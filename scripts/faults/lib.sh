@@ -39,8 +39,8 @@ cleanup() {
   local status=$?
   pg_thaw
   stop_pids
+  pg_ready 2>/dev/null || pg_restart_until_up || true
   disk_full_cleanup
-  pg_isready -q -h 127.0.0.1 -p "$CATALOG_PG_PORT" 2>/dev/null || pg_up >/dev/null || true
   exit $status
 }
 
