@@ -20,7 +20,7 @@ source scripts/faults/pg.sh
 source scripts/faults/import.sh
 
 short() { [ "${SHORT:-0}" = 1 ]; }
-now() { date +%s.%N; }
+now() { echo "$EPOCHREALTIME"; }
 
 # Remembers a background process so the EXIT trap stops it.
 started() { PIDS+=("$1"); }
@@ -151,11 +151,10 @@ wrk_line() { tail -1 "$FAULTS_DIR/$1.wrk"; }
 
 # until_true SECONDS COMMAND...: polls COMMAND every 50 ms; 1 if it never held.
 until_true() {
-  local deadline
-  deadline=$(python3 -c "import time,sys; print(time.time() + float(sys.argv[1]))" "$1")
+  local deadline=$((${EPOCHREALTIME/./} + ${1%.*} * 1000000))
   shift
   until "$@"; do
-    python3 -c "import time,sys; sys.exit(time.time() > float(sys.argv[1]))" "$deadline" || return 1
+    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
     sleep 0.05
   done
 }
