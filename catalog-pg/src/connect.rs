@@ -83,8 +83,9 @@ pub const WAITERS_PER_CONNECTION: usize = 4;
 #[derive(Clone, Copy)]
 pub(crate) enum Checkout {
     /// Waits up to the pool's wait timeout for a free connection, unless
-    /// [`WAITERS_PER_CONNECTION`] times the pool's size already wait: then
-    /// fails at once with [`ReadError::Busy`].
+    /// the pool has all its connections open and busy and
+    /// [`WAITERS_PER_CONNECTION`] times its size already wait: then fails at
+    /// once with [`ReadError::Busy`].
     Wait,
     /// Takes a free connection, or fails at once with [`ReadError::Busy`].
     NoWait,
@@ -101,7 +102,10 @@ impl Checkout {
         let connection = match self {
             Checkout::Wait => {
                 let status = pool.status();
-                if status.available == 0 && status.waiting >= status.max_size.saturating_mul(WAITERS_PER_CONNECTION) {
+                // Only a full pool sheds: while connections are still being
+                // opened (at start, after the server came back) requests wait.
+                let full = status.size >= status.max_size && status.available == 0;
+                if full && status.waiting >= status.max_size.saturating_mul(WAITERS_PER_CONNECTION) {
                     return Err(ReadError::Busy(
                         format!("{} requests already wait for a connection", status.waiting).into(),
                     ));
