@@ -109,7 +109,7 @@ checks = {
 row = {"store": a["store"], "peak_rps": round(peak), "saturating_connections": sat_c, "saturation_p99_ms": sat["p99_ms"],
        "steps": {c: {"rps": round(v["rps"]), "p99_ms": v["p99_ms"]} for c, v in sorted(steps.items())},
        "overload_connections": a["connections"], "overload_s": a["seconds"],
-       "offered_vs_peak": round(over["rps"] / peak, 2),
+       "answered_vs_peak": round(over["rps"] / peak, 2),
        "goodput_rps": round(good), "goodput_vs_peak": round(good / peak, 2),
        "shed_503": over["server_errors"], "shed_share": round(over["server_errors"] / max(1, over["requests"]), 3),
        "socket_errors": over["socket_errors"], "all_p99_ms": over["p99_ms"], "all_max_ms": over["max_ms"],
