@@ -52,8 +52,8 @@ pub(crate) fn raw_query() -> impl Filter<Extract = (String,), Error = std::conve
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
-/// The answer of `method` on the matched catalog route.
-pub(crate) async fn answer(
+/// The answer of `method` on the matched catalog route (for the embeddable filter).
+async fn answer(
     store: &dyn CatalogStore,
     cache: Option<&ResponseCache>,
     method: &Method,
@@ -83,8 +83,13 @@ fn allow(matched: Matched<'_>) -> HeaderValue {
     HeaderValue::from_str(&matched.spec.allow()).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD, OPTIONS"))
 }
 
-/// Runs the read route `matched` names.
-async fn read(store: &dyn CatalogStore, cache: Option<&ResponseCache>, matched: Matched<'_>, query: &str) -> Reply {
+/// Runs the read route `matched` names (a catalog route; any other is a 404).
+pub(crate) async fn read(
+    store: &dyn CatalogStore,
+    cache: Option<&ResponseCache>,
+    matched: Matched<'_>,
+    query: &str,
+) -> Reply {
     let id = || product_id(matched.product_id.unwrap_or_default());
     match matched.spec.route {
         Route::List => match page(query) {

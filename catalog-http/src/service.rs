@@ -121,13 +121,14 @@ impl Service {
             .insert(REQUEST_ID_HEADER, request_id.header_value().clone());
         let label = matched.map_or(UNMATCHED_LABEL, |matched| matched.spec.label);
         let status = response.status().as_u16();
-        self.metrics.observe(label, status, started.elapsed());
+        let elapsed = started.elapsed();
+        self.metrics.observe(label, status, elapsed);
         tracing::info!(
             method = %method,
             path,
             request_id = request_id.as_str(),
             status,
-            micros = started.elapsed().as_micros() as u64,
+            micros = elapsed.as_micros() as u64,
             "request"
         );
         response
@@ -135,13 +136,13 @@ impl Service {
 
     /// The reply of the route `matched` names to `method`.
     async fn route(&self, method: &Method, matched: Matched<'_>, query: &str) -> Reply {
-        if matched.spec.catalog {
-            return routes::answer(&*self.store, self.cache.as_ref(), method, matched, query).await;
-        }
         match matched.spec.method(method) {
             MethodOutcome::Options => routes::options(matched),
             MethodOutcome::NotAllowed => routes::method_not_allowed(matched, method),
             MethodOutcome::Run(Access::Public) => match matched.spec.route {
+                Route::List | Route::Product | Route::Styles | Route::Related => {
+                    routes::read(&*self.store, self.cache.as_ref(), matched, query).await
+                }
                 Route::Healthz => Reply::no_store(StatusCode::OK, &br#"{"status":"ok"}"#[..]),
                 Route::Readyz => match self.store.ready().await {
                     Ok(()) => Reply::no_store(StatusCode::OK, &br#"{"status":"ready"}"#[..]),
@@ -154,7 +155,6 @@ impl Service {
                     Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE)
                 }
                 Route::OpenApi => Reply::no_store(StatusCode::OK, OPENAPI_JSON.as_bytes()),
-                Route::List | Route::Product | Route::Styles | Route::Related => no_such_route(),
             },
         }
     }
