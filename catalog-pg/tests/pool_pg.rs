@@ -10,8 +10,9 @@ use catalog_pg::{PgConfig, PgStore, migrate};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
+/// A fresh migrated database and a store on it with one pooled connection
+/// and these timeouts.
+async fn one_connection_store(statement_timeout: Duration, connect_timeout: Duration) -> (TestDatabase, PgStore) {
     let db = TestDatabase::empty();
     let url = db.url().to_owned();
     tokio::task::spawn_blocking(move || migrate(&url))
@@ -20,9 +21,15 @@ async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
         .expect("migrate");
     let mut config = PgConfig::new(db.url());
     config.pool_size = 1;
-    config.statement_timeout = Duration::from_millis(1_500);
-    config.connect_timeout = Duration::from_millis(500);
+    config.statement_timeout = statement_timeout;
+    config.connect_timeout = connect_timeout;
     let store = PgStore::connect(&config).await.expect("connect");
+    (db, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
+    let (db, store) = one_connection_store(Duration::from_millis(1_500), Duration::from_millis(500)).await;
     store.ready().await.expect("ready while idle");
 
     // Another session holds a lock every read of products waits for, so the
@@ -59,17 +66,7 @@ async fn a_pool_busy_with_requests_is_ready_and_a_blocked_read_is_a_503() {
 /// joining the queue for the whole connect timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_beyond_the_bounded_queue_is_refused_at_once() {
-    let db = TestDatabase::empty();
-    let url = db.url().to_owned();
-    tokio::task::spawn_blocking(move || migrate(&url))
-        .await
-        .unwrap()
-        .expect("migrate");
-    let mut config = PgConfig::new(db.url());
-    config.pool_size = 1;
-    config.statement_timeout = Duration::from_secs(5);
-    config.connect_timeout = Duration::from_secs(5);
-    let store = PgStore::connect(&config).await.expect("connect");
+    let (db, store) = one_connection_store(Duration::from_secs(5), Duration::from_secs(5)).await;
     let mut locker = PgConnection::establish(db.url()).expect("connect the locker");
     locker
         .batch_execute("BEGIN; LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE")
