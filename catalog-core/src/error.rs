@@ -43,6 +43,9 @@ pub enum StoreError {
     /// No product has the requested id.
     #[error("product {0} not found")]
     ProductNotFound(i32),
+    /// No SKU has the requested id.
+    #[error("SKU {0} not found")]
+    SkuNotFound(i32),
     /// The store cannot answer right now, but may soon (the HTTP layer's 503).
     #[error("the catalog store is unavailable: {source}")]
     Unavailable {

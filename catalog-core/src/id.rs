@@ -25,36 +25,58 @@ fn parse_bounded(what: &'static str, text: &str, min: i32, max: i32) -> Result<i
     }
 }
 
-/// The id of a product: an integer ≥ 1 that fits in a signed 32-bit integer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProductId(i32);
+/// Declares a positive `i32` id type named by the contract: its constructor,
+/// its value, its strict parsing from a path segment, and its display.
+macro_rules! positive_id {
+    ($(#[$doc:meta])* $name:ident, $param:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(i32);
 
-impl ProductId {
-    /// Wraps `id`; `None` when it is below 1.
-    pub fn new(id: i32) -> Option<ProductId> {
-        (id >= 1).then_some(ProductId(id))
-    }
+        impl $name {
+            /// Wraps `id`; `None` when it is below 1.
+            pub fn new(id: i32) -> Option<$name> {
+                (id >= 1).then_some($name(id))
+            }
 
-    /// The id as an integer.
-    pub fn get(self) -> i32 {
-        self.0
-    }
+            /// The id as an integer.
+            pub fn get(self) -> i32 {
+                self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidInput;
+
+            /// Parses a path segment by the contract's rules (decimal, ≥ 1, fits `i32`).
+            fn from_str(text: &str) -> Result<$name, InvalidInput> {
+                parse_bounded($param, text, 1, i32::MAX).map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
 }
 
-impl FromStr for ProductId {
-    type Err = InvalidInput;
-
-    /// Parses a path segment by the contract's rules (decimal, ≥ 1, fits `i32`).
-    fn from_str(text: &str) -> Result<ProductId, InvalidInput> {
-        parse_bounded("product_id", text, 1, i32::MAX).map(ProductId)
-    }
-}
-
-impl fmt::Display for ProductId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+positive_id!(
+    /// The id of a product: an integer ≥ 1 that fits in a signed 32-bit integer.
+    ProductId,
+    "product_id"
+);
+positive_id!(
+    /// The id of a style: an integer ≥ 1 that fits in a signed 32-bit integer.
+    StyleId,
+    "style_id"
+);
+positive_id!(
+    /// The id of a SKU: an integer ≥ 1 that fits in a signed 32-bit integer.
+    SkuId,
+    "sku_id"
+);
 
 /// A request for one page of the product list, in ascending id order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

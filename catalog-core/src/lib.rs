@@ -29,13 +29,17 @@
 //! ```
 
 mod error;
+mod etag;
 mod id;
 mod model;
 mod price;
 mod store;
+pub mod write;
 
 pub use error::{BoxError, InternalKind, InvalidInput, StoreError, UnavailableKind};
-pub use id::{Page, ProductId, parse_decimal_i32};
-pub use model::{Feature, Photo, Product, ProductDetail, ProductStyles, Sku, Skus, Style};
+pub use etag::entity_tag;
+pub use id::{Page, ProductId, SkuId, StyleId, parse_decimal_i32};
+pub use model::{Feature, Photo, Product, ProductDetail, ProductStyles, Sku, SkuDetail, Skus, Style};
 pub use price::{ParsePriceError, Price};
 pub use store::{CatalogStore, PoolStatus};
+pub use write::CatalogWriter;

@@ -93,6 +93,21 @@ pub struct Sku {
     pub size: String,
 }
 
+/// One SKU with its style and product, as `GET /skus/:sku_id` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SkuDetail {
+    /// The SKU id.
+    pub sku_id: i32,
+    /// Its style.
+    pub style_id: i32,
+    /// The style's product.
+    pub product_id: i32,
+    /// Size label.
+    pub size: String,
+    /// Units in stock.
+    pub quantity: i32,
+}
+
 /// A style's SKUs in ascending id order, serialized as an object keyed by id.
 ///
 /// No SKUs serialize as `{"null": {"quantity": null, "size": null}}`, the
