@@ -34,6 +34,9 @@ macro_rules! positive_id {
         pub struct $name(i32);
 
         impl $name {
+            /// The smallest id, 1.
+            pub const MIN: $name = $name(1);
+
             /// Wraps `id`; `None` when it is below 1.
             pub fn new(id: i32) -> Option<$name> {
                 (id >= 1).then_some($name(id))

@@ -71,11 +71,7 @@ impl Answer {
     }
 }
 
-/// The strong entity tag of `body`: its 128-bit XXH3 hash, quoted. It depends
-/// on the bytes alone, so every instance serving the same data gives the same tag.
-pub(crate) fn etag(body: &[u8]) -> String {
-    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body))
-}
+use catalog_core::entity_tag as etag;
 
 /// The tag of the `coding` form of the body tagged `identity_tag`: each
 /// representation has its own strong tag, as RFC 9110 §8.8.3 requires.

@@ -6,11 +6,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use catalog_http::app::progress::Progress;
-use catalog_http::app::{App, Settings, StoreSettings, load};
+use catalog_http::app::{App, DEFAULT_TOKENS_FILE, Settings, StoreSettings, load};
 use catalog_http::{CacheConfig, CachePolicy};
 use catalog_pg::PgConfig;
 use catalog_source::{GenerateConfig, RejectFile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use token::TokenCommand;
+
+mod token;
 
 /// The product catalog service.
 #[derive(Debug, Parser)]
@@ -46,6 +49,9 @@ enum Command {
     Import(ImportArgs),
     /// Apply the schema migrations to PostgreSQL.
     Migrate(DatabaseArgs),
+    /// Create, revoke or list the tokens that may write.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// Which store answers the queries.
@@ -168,6 +174,9 @@ struct ServeArgs {
     /// Milliseconds a request may run before it is answered 503.
     #[arg(long, env = "CATALOG_REQUEST_DEADLINE_MS", default_value_t = 3_000)]
     request_deadline_ms: u64,
+    /// The tokens that may write (made by `token create`; re-read every second).
+    #[arg(long, env = "CATALOG_TOKENS_FILE", default_value = DEFAULT_TOKENS_FILE)]
+    tokens_file: PathBuf,
     #[command(flatten)]
     pool: PoolArgs,
 }
@@ -205,6 +214,7 @@ impl From<ServeArgs> for Settings {
             listen_backlog: args.listen_backlog,
             max_in_flight: args.max_in_flight,
             request_deadline: Duration::from_millis(args.request_deadline_ms),
+            tokens_file: args.tokens_file,
         }
     }
 }
@@ -256,6 +266,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Check(args)) => check(args),
         Some(Command::Import(args)) => import(args),
         Some(Command::Migrate(args)) => migrate(args),
+        Some(Command::Token(command)) => token::run(command),
     }
 }
 

@@ -52,6 +52,7 @@ mod routes;
 mod server;
 mod server_metrics;
 mod service;
+pub mod writes;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, Invalidation, ResponseCache};
 pub use generation::follow_generations;
@@ -64,3 +65,4 @@ pub use server::{
 };
 pub use server_metrics::ServerMetrics;
 pub use service::{OPENAPI_JSON, ServiceConfig, serve, service};
+pub use writes::Writes;

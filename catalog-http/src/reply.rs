@@ -137,7 +137,9 @@ pub(crate) fn unavailable() -> Reply {
 /// The reply to a store error; internal details stay in the log.
 pub(crate) fn store_error(err: &StoreError) -> Reply {
     match err {
-        StoreError::ProductNotFound(_) => Reply::error(StatusCode::NOT_FOUND, &err.to_string()),
+        StoreError::ProductNotFound(_) | StoreError::SkuNotFound(_) => {
+            Reply::error(StatusCode::NOT_FOUND, &err.to_string())
+        }
         StoreError::Unavailable { .. } => {
             tracing::warn!(%err, "store unavailable");
             unavailable()

@@ -30,6 +30,20 @@ pub enum Route {
     Metrics,
     /// `GET /openapi.json`: the API's description.
     OpenApi,
+    /// `PATCH`, `DELETE /styles/:style_id`.
+    Style,
+    /// `POST /styles/:style_id/skus`.
+    StyleSkus,
+    /// `GET`, `PATCH`, `DELETE /skus/:sku_id`.
+    Sku,
+    /// `POST /skus/:sku_id/adjustments`.
+    SkuAdjustments,
+    /// `POST /adjustments`: a batch.
+    Adjustments,
+    /// `PUT`, `DELETE /products/:product_id/related/:related_id`.
+    RelatedLink,
+    /// `GET /changes`: the change log.
+    Changes,
 }
 
 /// Who may call a method of a route.
@@ -37,6 +51,9 @@ pub enum Route {
 pub enum Access {
     /// Anyone; no credentials are read.
     Public,
+    /// A bearer token with a write scope: which scopes, the operation says
+    /// (a SKU's size needs `catalog:write`, its quantity `inventory:write`).
+    Token,
 }
 
 /// One row of the route table.
@@ -44,7 +61,8 @@ pub enum Access {
 pub struct RouteSpec {
     /// What the path names.
     pub route: Route,
-    /// The path pattern, with `{product_id}` for an id segment (matchit syntax).
+    /// The path pattern, with `{product_id}`, `{style_id}` or `{sku_id}` for
+    /// the id segment and `{related_id}` for a second one (matchit syntax).
     pub pattern: &'static str,
     /// The metrics label: bounded, never an id.
     pub label: &'static str,
@@ -57,6 +75,8 @@ pub struct RouteSpec {
 }
 
 const GET_PUBLIC: &[(Method, Access)] = &[(Method::GET, Access::Public)];
+const POST: &[(Method, Access)] = &[(Method::POST, Access::Token)];
+const PATCH_DELETE: &[(Method, Access)] = &[(Method::PATCH, Access::Token), (Method::DELETE, Access::Token)];
 
 /// Every route the service answers.
 pub const ROUTES: &[RouteSpec] = &[
@@ -64,21 +84,25 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::List,
         pattern: "/products",
         label: "list",
-        methods: GET_PUBLIC,
+        methods: &[(Method::GET, Access::Public), (Method::POST, Access::Token)],
         catalog: true,
     },
     RouteSpec {
         route: Route::Product,
         pattern: "/products/{product_id}",
         label: "product",
-        methods: GET_PUBLIC,
+        methods: &[
+            (Method::GET, Access::Public),
+            (Method::PATCH, Access::Token),
+            (Method::DELETE, Access::Token),
+        ],
         catalog: true,
     },
     RouteSpec {
         route: Route::Styles,
         pattern: "/products/{product_id}/styles",
         label: "styles",
-        methods: GET_PUBLIC,
+        methods: &[(Method::GET, Access::Public), (Method::POST, Access::Token)],
         catalog: true,
     },
     RouteSpec {
@@ -116,18 +140,85 @@ pub const ROUTES: &[RouteSpec] = &[
         methods: GET_PUBLIC,
         catalog: false,
     },
+    RouteSpec {
+        route: Route::RelatedLink,
+        pattern: "/products/{product_id}/related/{related_id}",
+        label: "related_link",
+        methods: &[(Method::PUT, Access::Token), (Method::DELETE, Access::Token)],
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Style,
+        pattern: "/styles/{style_id}",
+        label: "style",
+        methods: PATCH_DELETE,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::StyleSkus,
+        pattern: "/styles/{style_id}/skus",
+        label: "style_skus",
+        methods: POST,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Sku,
+        pattern: "/skus/{sku_id}",
+        label: "sku",
+        methods: &[
+            (Method::GET, Access::Public),
+            (Method::PATCH, Access::Token),
+            (Method::DELETE, Access::Token),
+        ],
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::SkuAdjustments,
+        pattern: "/skus/{sku_id}/adjustments",
+        label: "sku_adjustments",
+        methods: POST,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Adjustments,
+        pattern: "/adjustments",
+        label: "adjustments",
+        methods: POST,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Changes,
+        pattern: "/changes",
+        label: "changes",
+        methods: &[(Method::GET, Access::Token)],
+        catalog: false,
+    },
 ];
 
 /// The metrics label of requests no route matched.
 pub const UNMATCHED_LABEL: &str = "other";
 
-/// A path that matched a row of [`ROUTES`], with its id segment, if any.
+/// A path that matched a row of [`ROUTES`], with its id segments, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct Matched<'path> {
     /// The row that matched.
     pub spec: &'static RouteSpec,
-    /// The raw (still percent-encoded) `{product_id}` segment.
-    pub product_id: Option<&'path str>,
+    /// The raw (still percent-encoded) id segment: `{product_id}`,
+    /// `{style_id}` or `{sku_id}`.
+    pub id: Option<&'path str>,
+    /// The raw `{related_id}` segment.
+    pub related_id: Option<&'path str>,
+}
+
+impl Matched<'_> {
+    /// The name of the route's id parameter, for error messages.
+    pub fn id_name(&self) -> &'static str {
+        match self.spec.route {
+            Route::Style | Route::StyleSkus => "style_id",
+            Route::Sku | Route::SkuAdjustments => "sku_id",
+            _ => "product_id",
+        }
+    }
 }
 
 /// What a method on a matched route comes to.
@@ -187,9 +278,14 @@ pub fn lookup(path: &str) -> Option<Matched<'_>> {
         _ => path,
     };
     let found = router.at(path).ok()?;
+    let params = &found.params;
     Some(Matched {
         spec: found.value,
-        product_id: found.params.get("product_id"),
+        id: params
+            .get("product_id")
+            .or_else(|| params.get("style_id"))
+            .or_else(|| params.get("sku_id")),
+        related_id: params.get("related_id"),
     })
 }
 
@@ -209,7 +305,7 @@ mod tests {
     use super::*;
 
     fn route_of(path: &str) -> Option<(Route, Option<&str>)> {
-        lookup(path).map(|matched| (matched.spec.route, matched.product_id))
+        lookup(path).map(|matched| (matched.spec.route, matched.id))
     }
 
     #[test]
@@ -220,6 +316,16 @@ mod tests {
         assert_eq!(route_of("/products/%31/styles/"), Some((Route::Styles, Some("%31"))));
         assert_eq!(route_of("/products/abc/related"), Some((Route::Related, Some("abc"))));
         assert_eq!(route_of("/openapi.json"), Some((Route::OpenApi, None)));
+        assert_eq!(
+            route_of("/skus/3/adjustments"),
+            Some((Route::SkuAdjustments, Some("3")))
+        );
+        assert_eq!(route_of("/styles/9"), Some((Route::Style, Some("9"))));
+        let link = lookup("/products/1/related/2").unwrap();
+        assert_eq!(
+            (link.spec.route, link.id, link.related_id),
+            (Route::RelatedLink, Some("1"), Some("2"))
+        );
         for unknown in [
             "/",
             "",
@@ -247,8 +353,22 @@ mod tests {
         assert_eq!(styles.method(&Method::GET), MethodOutcome::Run(Access::Public));
         assert_eq!(styles.method(&Method::HEAD), MethodOutcome::Run(Access::Public));
         assert_eq!(styles.method(&Method::OPTIONS), MethodOutcome::Options);
+        assert_eq!(styles.method(&Method::POST), MethodOutcome::Run(Access::Token));
         assert_eq!(styles.method(&Method::PATCH), MethodOutcome::NotAllowed);
-        assert_eq!(styles.allow(), "GET, HEAD, OPTIONS");
-        assert_eq!(all_methods(), [Method::GET, Method::HEAD, Method::OPTIONS]);
+        assert_eq!(styles.allow(), "GET, HEAD, POST, OPTIONS");
+        let related = lookup("/products/1/related").unwrap().spec;
+        assert_eq!(related.allow(), "GET, HEAD, OPTIONS");
+        assert_eq!(
+            all_methods(),
+            [
+                Method::GET,
+                Method::HEAD,
+                Method::OPTIONS,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+                Method::PUT
+            ]
+        );
     }
 }

@@ -15,7 +15,7 @@ use warp::hyper::body::Bytes;
 use crate::answer::Answer;
 use crate::cache::{CacheKey, ResponseCache};
 use crate::reply::{Reply, bad_request, no_such_route, store_error};
-use crate::route_table::{self, Matched, MethodOutcome, Route};
+use crate::route_table::{self, Access, Matched, MethodOutcome, Route};
 
 /// The four routes of the contract over `store`:
 /// `GET /products`, `/products/:id`, `/products/:id/styles`, `/products/:id/related`.
@@ -61,7 +61,9 @@ async fn answer(
     query: &str,
 ) -> Reply {
     match matched.spec.method(method) {
-        MethodOutcome::Run(_) => read(store, cache, matched, query).await,
+        MethodOutcome::Run(Access::Public) => read(store, cache, matched, query).await,
+        // The embeddable filter serves the reads alone; writes need the service.
+        MethodOutcome::Run(Access::Token) => method_not_allowed(matched, method),
         MethodOutcome::Options => options(matched),
         MethodOutcome::NotAllowed => method_not_allowed(matched, method),
     }
@@ -90,7 +92,7 @@ pub(crate) async fn read(
     matched: Matched<'_>,
     query: &str,
 ) -> Reply {
-    let id = || product_id(matched.product_id.unwrap_or_default());
+    let id = || product_id(matched.id.unwrap_or_default());
     match matched.spec.route {
         Route::List => match page(query) {
             Ok(page) => {
@@ -117,7 +119,7 @@ pub(crate) async fn read(
             Ok(id) => respond(cache, CacheKey::Related(id.get()), || serialized(store.related(id))).await,
             Err(err) => bad_request(&err),
         },
-        Route::Healthz | Route::Readyz | Route::Metrics | Route::OpenApi => no_such_route(),
+        _ => no_such_route(),
     }
 }
 
@@ -156,6 +158,12 @@ where
 /// are (`%31` is `1`, an equivalent URI), then held to the contract's rules
 /// (`%201`, a space before the digit, is refused).
 fn product_id(segment: &str) -> Result<ProductId, InvalidInput> {
+    decoded_id(segment)
+}
+
+/// An id of a path segment (a product, style or SKU id), percent-decoded
+/// first, then held to the contract's rules.
+pub(crate) fn decoded_id<T: std::str::FromStr<Err = InvalidInput>>(segment: &str) -> Result<T, InvalidInput> {
     percent_decode_str(segment).decode_utf8_lossy().parse()
 }
 

@@ -23,6 +23,9 @@ use crate::route_table::{self, Access, Matched, MethodOutcome, Route, UNMATCHED_
 use crate::routes::{self, raw_query};
 use crate::server::{ServerLimits, serve_with_limits};
 use crate::server_metrics::ServerMetrics;
+use crate::writes::{self, WriteCall, Writes};
+use futures_util::Stream;
+use warp::Buf;
 
 /// Settings of the HTTP layer that do not depend on the store.
 #[derive(Debug, Clone)]
@@ -39,6 +42,9 @@ pub struct ServiceConfig {
     /// What the server's limits did, rendered by `/metrics`: pass the same
     /// handle to [`serve_with_limits`](crate::serve_with_limits).
     pub server_metrics: ServerMetrics,
+    /// The store's write side and the tokens allowed to use it; `None`
+    /// answers every write route with 501.
+    pub writes: Option<Writes>,
 }
 
 impl Default for ServiceConfig {
@@ -49,6 +55,7 @@ impl Default for ServiceConfig {
             cache: None,
             http_cache: CachePolicy::default(),
             server_metrics: ServerMetrics::new(),
+            writes: None,
         }
     }
 }
@@ -73,16 +80,37 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         cache: config.cache.clone(),
         cors: Cors::new(&config.cors_origins, config.cors_max_age),
         cache_control: config.http_cache.cache_control(),
+        writes: config.writes.clone(),
     });
     warp::method()
         .and(warp::path::full())
         .and(raw_query())
         .and(warp::header::headers_cloned())
-        .then(move |method: Method, path: FullPath, query: String, headers: HeaderMap| {
-            let service = Arc::clone(&service);
-            async move { warp::Reply::into_response(service.handle(&method, path.as_str(), &query, &headers).await) }
-        })
+        .and(warp::body::stream())
+        .then(
+            move |method: Method, path: FullPath, query: String, headers: HeaderMap, body| {
+                let service = Arc::clone(&service);
+                async move {
+                    let request = Request {
+                        method: &method,
+                        path: path.as_str(),
+                        query: &query,
+                        headers: &headers,
+                    };
+                    warp::Reply::into_response(service.handle(request, body).await)
+                }
+            },
+        )
         .boxed()
+}
+
+/// The head of one request.
+#[derive(Clone, Copy)]
+struct Request<'a> {
+    method: &'a Method,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
 }
 
 /// What every request of one service shares.
@@ -92,11 +120,19 @@ struct Service {
     metrics: ServiceMetrics,
     cors: Cors,
     cache_control: HeaderValue,
+    writes: Option<Writes>,
 }
 
 impl Service {
     /// The whole answer to one request.
-    async fn handle(&self, method: &Method, path: &str, query: &str, headers: &HeaderMap) -> HttpResponse {
+    async fn handle<S, B>(&self, request: Request<'_>, body: S) -> HttpResponse
+    where
+        S: Stream<Item = Result<B, warp::Error>>,
+        B: Buf,
+    {
+        let Request {
+            method, path, headers, ..
+        } = request;
         let started = Instant::now();
         let request_id = RequestId::from_headers(headers);
         let matched = route_table::lookup(path);
@@ -104,7 +140,7 @@ impl Service {
             CorsCheck::Preflight(reply) | CorsCheck::Forbidden(reply) => reply.into_http(),
             CorsCheck::Proceed => {
                 let reply = match matched {
-                    Some(matched) => self.route(method, matched, query).await,
+                    Some(matched) => self.route(request, matched, &request_id, body).await,
                     None => no_such_route(),
                 };
                 http_cache::finish(
@@ -134,9 +170,26 @@ impl Service {
         response
     }
 
-    /// The reply of the route `matched` names to `method`.
-    async fn route(&self, method: &Method, matched: Matched<'_>, query: &str) -> Reply {
+    /// The reply of the route `matched` names to the request.
+    async fn route<S, B>(&self, request: Request<'_>, matched: Matched<'_>, request_id: &RequestId, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, warp::Error>>,
+        B: Buf,
+    {
+        let Request { method, query, .. } = request;
         match matched.spec.method(method) {
+            MethodOutcome::Run(Access::Token) => {
+                let call = WriteCall {
+                    method,
+                    matched,
+                    path: request.path,
+                    query,
+                    headers: request.headers,
+                    body,
+                    request_id,
+                };
+                writes::handle(self.writes.as_ref(), self.cache.as_ref(), call).await
+            }
             MethodOutcome::Options => routes::options(matched),
             MethodOutcome::NotAllowed => routes::method_not_allowed(matched, method),
             MethodOutcome::Run(Access::Public) => match matched.spec.route {
@@ -155,6 +208,13 @@ impl Service {
                     Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE)
                 }
                 Route::OpenApi => Reply::no_store(StatusCode::OK, OPENAPI_JSON.as_bytes()),
+                Route::Sku => writes::sku(self.writes.as_ref(), matched).await,
+                Route::Style
+                | Route::StyleSkus
+                | Route::SkuAdjustments
+                | Route::Adjustments
+                | Route::RelatedLink
+                | Route::Changes => no_such_route(),
             },
         }
     }

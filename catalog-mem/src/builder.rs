@@ -2,8 +2,9 @@
 
 use catalog_source::{FeatureRow, PhotoRow, ProductRow, RelatedRow, RowSink, SinkError, SkuRow, StyleRow};
 
+use crate::MemStore;
+use crate::imported::{FeatureRec, Imported, PhotoRec, ProductRec, SkuRec, StyleRec};
 use crate::index::{IdIndex, group_offsets};
-use crate::store::{FeatureRec, MemStore, PhotoRec, ProductRec, SkuRec, StyleRec};
 use crate::text::{TextArena, TextRef};
 
 /// A child row waiting to be grouped: its parent's id (then position), its own id.
@@ -46,10 +47,11 @@ impl MemStoreBuilder {
         let style_index = IdIndex::new(styles.iter().map(|style| style.id));
         let (photo_offsets, photos) = group(self.photos, styles.len(), |id| position(&style_index, id));
         let (sku_offsets, skus) = group(self.skus, styles.len(), |id| position(&style_index, id));
+        let sku_index = IdIndex::new(skus.iter().map(|sku| sku.id));
         let (mut related_offsets, mut related) = group(self.related, product_count, |id| position(&product_index, id));
         dedup_groups(&mut related_offsets, &mut related);
 
-        MemStore {
+        MemStore::new(Imported {
             text: self.text,
             products: self.products,
             product_index,
@@ -57,13 +59,15 @@ impl MemStoreBuilder {
             features,
             style_offsets,
             styles,
+            style_index,
             photo_offsets,
             photos,
             sku_offsets,
             skus,
+            sku_index,
             related_offsets,
             related,
-        }
+        })
     }
 }
 

@@ -61,6 +61,11 @@ pub(crate) fn children(offsets: &[u32], parent: usize) -> std::ops::Range<usize>
     offsets[parent] as usize..offsets[parent + 1] as usize
 }
 
+/// The parent of the child at `child` in a list grouped by `offsets`.
+pub(crate) fn parent_of(offsets: &[u32], child: usize) -> usize {
+    offsets.partition_point(|&start| start as usize <= child) - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +94,6 @@ mod tests {
         assert_eq!(offsets, [0, 2, 2, 3]);
         assert_eq!(children(&offsets, 1), 2..2);
         assert_eq!(children(&offsets, 2), 2..3);
+        assert_eq!([0, 1, 2].map(|child| parent_of(&offsets, child)), [0, 0, 2]);
     }
 }

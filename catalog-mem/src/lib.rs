@@ -26,9 +26,14 @@
 //! ```
 
 mod builder;
+mod doc;
+mod imported;
 mod index;
+mod journal;
+mod live;
 mod store;
 mod text;
+mod writer;
 
 pub use builder::MemStoreBuilder;
 pub use store::MemStore;

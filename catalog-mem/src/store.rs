@@ -1,73 +1,51 @@
-//! The loaded catalog and its answers to the four queries.
+//! The memory store: the imported catalog, what writes changed since, and
+//! its answers to the four queries.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use async_trait::async_trait;
-use catalog_core::{
-    CatalogStore, Feature, Page, Photo, Price, Product, ProductDetail, ProductId, ProductStyles, Sku, Skus, StoreError,
-    Style,
-};
+use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 use catalog_source::{ImportError, ImportReport, RejectSink};
 
 use crate::MemStoreBuilder;
-use crate::index::{IdIndex, children};
-use crate::text::{TextArena, TextRef};
+use crate::imported::Imported;
+use crate::journal::Journal;
+use crate::live::{Found, Live};
 
-pub(crate) struct ProductRec {
-    pub(crate) id: i32,
-    pub(crate) name: TextRef,
-    pub(crate) slogan: TextRef,
-    pub(crate) description: TextRef,
-    pub(crate) category: TextRef,
-    pub(crate) default_price: Price,
-}
-
-pub(crate) struct FeatureRec {
-    pub(crate) feature: TextRef,
-    pub(crate) value: Option<TextRef>,
-}
-
-pub(crate) struct StyleRec {
-    pub(crate) id: i32,
-    pub(crate) name: TextRef,
-    pub(crate) original_price: Price,
-    pub(crate) sale_price: Option<Price>,
-    pub(crate) default: bool,
-}
-
-pub(crate) struct PhotoRec {
-    pub(crate) url: TextRef,
-    pub(crate) thumbnail_url: TextRef,
-}
-
-pub(crate) struct SkuRec {
-    pub(crate) id: i32,
-    pub(crate) quantity: i32,
-    pub(crate) size: TextRef,
-}
-
-/// An immutable, fully indexed catalog held in memory.
+/// The in-memory catalog: imported once, then changed by writes.
 ///
-/// Every table is a flat vector sorted by (parent, id), with an offsets vector
-/// per parent-child link, so each query is an id lookup plus contiguous reads;
-/// all text lives in one arena. Deep pages cost the same as the first.
+/// The import stays as it was loaded, compact and immutable; a write copies
+/// the one product it changes (with its features, styles, photos, SKUs and
+/// links) into an overlay and swaps the copy in under a lock held only for
+/// that swap, so reads never wait on a write being worked out. Writes run
+/// one at a time (they take microseconds), which makes every write atomic,
+/// every adjustment exact, and the change log's order the commit order.
+/// Until the first write, reads skip the overlay altogether.
+///
+/// Writes, the change log and the idempotency records live in this
+/// process only: they are lost when it stops.
 pub struct MemStore {
-    pub(crate) text: TextArena,
-    pub(crate) products: Vec<ProductRec>,
-    pub(crate) product_index: IdIndex,
-    pub(crate) feature_offsets: Vec<u32>,
-    pub(crate) features: Vec<FeatureRec>,
-    pub(crate) style_offsets: Vec<u32>,
-    pub(crate) styles: Vec<StyleRec>,
-    pub(crate) photo_offsets: Vec<u32>,
-    pub(crate) photos: Vec<PhotoRec>,
-    pub(crate) sku_offsets: Vec<u32>,
-    pub(crate) skus: Vec<SkuRec>,
-    pub(crate) related_offsets: Vec<u32>,
-    pub(crate) related: Vec<i32>,
+    pub(crate) imported: Imported,
+    pub(crate) live: RwLock<Live>,
+    pub(crate) journal: Mutex<Journal>,
+    /// Whether any write has changed the catalog (reads may skip `live` until then).
+    pub(crate) edited: AtomicBool,
 }
 
 impl MemStore {
+    /// A store serving `imported`, unchanged so far.
+    pub(crate) fn new(imported: Imported) -> MemStore {
+        let journal = Journal::new(imported.max_ids());
+        MemStore {
+            imported,
+            live: RwLock::new(Live::default()),
+            journal: Mutex::new(journal),
+            edited: AtomicBool::new(false),
+        }
+    }
+
     /// Imports the six source files of `dir`, sending refused rows to `rejects`.
     pub fn load(dir: &Path, rejects: &mut dyn RejectSink) -> Result<(MemStore, ImportReport), ImportError> {
         let mut builder = MemStoreBuilder::new();
@@ -75,96 +53,97 @@ impl MemStore {
         Ok((builder.build(), report))
     }
 
-    /// Number of products.
+    /// Number of products now.
     pub fn product_count(&self) -> usize {
-        self.products.len()
+        if !self.is_edited() {
+            return self.imported.products.len();
+        }
+        let live = self.read_live();
+        live.kept_imported(&self.imported) as usize + live.created.len()
     }
 
     /// The id of the product at `position` in id order, if any.
     pub fn product_id_at(&self, position: usize) -> Option<ProductId> {
-        self.products
-            .get(position)
-            .and_then(|product| ProductId::new(product.id))
+        let page = Page::new(i32::try_from(position + 1).ok()?, 1).ok()?;
+        let id = self.page(page).into_iter().next()?.id;
+        ProductId::new(id)
     }
 
-    fn position(&self, id: ProductId) -> Result<usize, StoreError> {
-        self.product_index
-            .get(id.get())
-            .ok_or(StoreError::ProductNotFound(id.get()))
+    pub(crate) fn is_edited(&self) -> bool {
+        self.edited.load(Ordering::Acquire)
     }
 
-    fn text(&self, handle: TextRef) -> String {
-        self.text.get(handle).to_owned()
+    /// The overlay, for reading; a poisoned lock (a panic mid-swap, which
+    /// cannot leave it half-changed: swaps are single inserts) is read as is.
+    pub(crate) fn read_live(&self) -> RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn product_at(&self, position: usize) -> Product {
-        let product = &self.products[position];
-        Product {
-            id: product.id,
-            name: self.text(product.name),
-            slogan: self.text(product.slogan),
-            description: self.text(product.description),
-            category: self.text(product.category),
-            default_price: product.default_price,
+    fn page(&self, page: Page) -> Vec<Product> {
+        let count = page.count() as usize;
+        if !self.is_edited() {
+            let start = usize::try_from(page.offset())
+                .unwrap_or(usize::MAX)
+                .min(self.imported.products.len());
+            let end = start.saturating_add(count).min(self.imported.products.len());
+            return (start..end)
+                .map(|position| self.imported.product_at(position))
+                .collect();
         }
+        let live = self.read_live();
+        let kept = live.kept_imported(&self.imported);
+        let imported = live
+            .imported_positions_from(&self.imported, page.offset())
+            .map(|position| {
+                let id = self.imported.products[position].id;
+                match live.edited.get(&id) {
+                    Some(Some(doc)) => doc.product.clone(),
+                    _ => self.imported.product_at(position),
+                }
+            });
+        let created_skip = page.offset().saturating_sub(kept);
+        let created = live
+            .created
+            .values()
+            .skip(usize::try_from(created_skip).unwrap_or(usize::MAX))
+            .map(|doc| doc.product.clone());
+        imported.chain(created).take(count).collect()
     }
 
-    fn style_at(&self, position: usize) -> Style {
-        let style = &self.styles[position];
-        let photos = self.photos[children(&self.photo_offsets, position)]
-            .iter()
-            .map(|photo| Photo {
-                thumbnail_url: self.text(photo.thumbnail_url),
-                url: self.text(photo.url),
-            })
-            .collect();
-        let skus = self.skus[children(&self.sku_offsets, position)]
-            .iter()
-            .map(|sku| Sku {
-                id: sku.id,
-                quantity: sku.quantity,
-                size: self.text(sku.size),
-            })
-            .collect();
-        Style {
-            style_id: style.id,
-            name: self.text(style.name),
-            original_price: style.original_price,
-            sale_price: style.sale_price,
-            default: style.default,
-            photos,
-            skus: Skus(skus),
+    fn found(&self, id: ProductId) -> Result<Found, StoreError> {
+        let not_found = StoreError::ProductNotFound(id.get());
+        if !self.is_edited() {
+            return self.imported.position(id.get()).map(Found::Imported).ok_or(not_found);
         }
+        self.read_live().find(&self.imported, id.get()).ok_or(not_found)
+    }
+
+    /// Whether product `id` exists now.
+    pub(crate) fn exists(&self, live: &Live, id: i32) -> bool {
+        live.find(&self.imported, id).is_some()
     }
 }
 
 #[async_trait]
 impl CatalogStore for MemStore {
     async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError> {
-        let start = usize::try_from(page.offset())
-            .unwrap_or(usize::MAX)
-            .min(self.products.len());
-        let end = start.saturating_add(page.count() as usize).min(self.products.len());
-        Ok((start..end).map(|position| self.product_at(position)).collect())
+        Ok(self.page(page))
     }
 
     async fn product(&self, id: ProductId) -> Result<ProductDetail, StoreError> {
-        let position = self.position(id)?;
-        let features = self.features[children(&self.feature_offsets, position)]
-            .iter()
-            .map(|feature| Feature {
-                feature: self.text(feature.feature),
-                value: feature.value.map(|v| self.text(v)),
-            })
-            .collect();
-        Ok(ProductDetail::new(self.product_at(position), features))
+        Ok(match self.found(id)? {
+            Found::Imported(position) => {
+                ProductDetail::new(self.imported.product_at(position), self.imported.features_at(position))
+            }
+            Found::Doc(doc) => doc.detail(),
+        })
     }
 
     async fn styles(&self, id: ProductId) -> Result<ProductStyles, StoreError> {
-        let position = self.position(id)?;
-        let results = children(&self.style_offsets, position)
-            .map(|style| self.style_at(style))
-            .collect();
+        let results = match self.found(id)? {
+            Found::Imported(position) => self.imported.styles_at(position),
+            Found::Doc(doc) => doc.styles.clone(),
+        };
         Ok(ProductStyles {
             product_id: id,
             results,
@@ -172,7 +151,15 @@ impl CatalogStore for MemStore {
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
-        let position = self.position(id)?;
-        Ok(self.related[children(&self.related_offsets, position)].to_vec())
+        let related = match self.found(id)? {
+            Found::Imported(position) => self.imported.related_at(position).to_vec(),
+            Found::Doc(doc) => doc.related.clone(),
+        };
+        if !self.is_edited() {
+            return Ok(related);
+        }
+        // A deleted product leaves every related answer.
+        let live = self.read_live();
+        Ok(related.into_iter().filter(|&other| self.exists(&live, other)).collect())
     }
 }

@@ -231,12 +231,19 @@ mod tests {
     fn stock_refusals_say_what_is_available() {
         let answer = WriteAnswer::of(&Err(Rejection::InsufficientStock { available: 3 }));
         assert_eq!(answer.status, 409);
-        assert_eq!(answer.body, r#"{"error":"not enough stock; nothing changed","available":3}"#);
+        assert_eq!(
+            answer.body,
+            r#"{"error":"not enough stock; nothing changed","available":3}"#
+        );
         let answer = WriteAnswer::of(&Err(Rejection::Short(vec![Short {
             sku_id: 4,
             available: 0,
         }])));
-        assert!(answer.body.ends_with(r#""short":[{"sku_id":4,"available":0}]}"#), "{}", answer.body);
+        assert!(
+            answer.body.ends_with(r#""short":[{"sku_id":4,"available":0}]}"#),
+            "{}",
+            answer.body
+        );
     }
 
     #[test]
@@ -251,7 +258,10 @@ mod tests {
         let answer = WriteAnswer::of(&Ok(Success::Sku { created: true, sku }));
         assert_eq!(answer.status, 201);
         assert_eq!(answer.location.as_deref(), Some("/skus/3"));
-        assert_eq!(answer.body, r#"{"sku_id":3,"style_id":1,"product_id":1,"size":"M","quantity":7}"#);
+        assert_eq!(
+            answer.body,
+            r#"{"sku_id":3,"style_id":1,"product_id":1,"size":"M","quantity":7}"#
+        );
         assert_eq!(answer.etag, Some(entity_tag(answer.body.as_bytes())));
     }
 }

@@ -114,7 +114,9 @@ impl<'de> Deserialize<'de> for PriceText {
         impl de::Visitor<'_> for Visitor {
             type Value = PriceText;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON string holding a non-negative decimal with at most two fraction digits, such as \"19.90\"")
+                f.write_str(
+                    "a JSON string holding a non-negative decimal with at most two fraction digits, such as \"19.90\"",
+                )
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<PriceText, E> {
                 text.parse::<Price>()
@@ -184,7 +186,9 @@ impl<'de> Deserialize<'de> for Reason {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Reason, D::Error> {
         let text = String::deserialize(deserializer)?;
         if text.chars().count() > MAX_REASON_CHARS {
-            return Err(de::Error::custom(format!("must be at most {MAX_REASON_CHARS} characters")));
+            return Err(de::Error::custom(format!(
+                "must be at most {MAX_REASON_CHARS} characters"
+            )));
         }
         Ok(Reason(text))
     }
@@ -196,7 +200,9 @@ fn patch_field<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) 
 }
 
 /// A field of a merge patch that must not be `null` (a required field).
-fn required_patch_field<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+fn required_patch_field<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
     match Option::<T>::deserialize(deserializer)? {
         Some(value) => Ok(Some(value)),
         None => Err(de::Error::custom("is required and cannot be null")),
@@ -278,7 +284,10 @@ pub struct ProductPatch {
 
 impl Body for ProductPatch {
     fn check(&self) -> Result<(), BodyError> {
-        check_len("features", self.features.as_ref().and_then(|list| list.as_deref()).unwrap_or(&[]))
+        check_len(
+            "features",
+            self.features.as_ref().and_then(|list| list.as_deref()).unwrap_or(&[]),
+        )
     }
 }
 
@@ -357,7 +366,10 @@ pub struct StylePatch {
 
 impl Body for StylePatch {
     fn check(&self) -> Result<(), BodyError> {
-        check_len("photos", self.photos.as_ref().and_then(|list| list.as_deref()).unwrap_or(&[]))
+        check_len(
+            "photos",
+            self.photos.as_ref().and_then(|list| list.as_deref()).unwrap_or(&[]),
+        )
     }
 }
 
@@ -436,7 +448,10 @@ impl Body for Batch {
         if self.adjustments.is_empty() || self.adjustments.len() > MAX_BATCH_LEN {
             return Err(BodyError::invalid(
                 "adjustments",
-                format!("must list 1 to {MAX_BATCH_LEN} adjustments, got {}", self.adjustments.len()),
+                format!(
+                    "must list 1 to {MAX_BATCH_LEN} adjustments, got {}",
+                    self.adjustments.len()
+                ),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -473,22 +488,42 @@ mod tests {
     #[test]
     fn refusals_name_the_field() {
         assert_eq!(invalid_field::<NewProduct>(r#"{"default_price":"1"}"#), "body");
-        assert_eq!(invalid_field::<NewProduct>(r#"{"name":"","default_price":"1"}"#), "name");
-        assert_eq!(invalid_field::<NewProduct>(r#"{"name":"a","default_price":1}"#), "default_price");
-        assert_eq!(invalid_field::<NewProduct>(r#"{"name":"a","default_price":"1.234"}"#), "default_price");
-        assert_eq!(invalid_field::<NewProduct>(r#"{"name":"a","default_price":"1","x":1}"#), "x");
+        assert_eq!(
+            invalid_field::<NewProduct>(r#"{"name":"","default_price":"1"}"#),
+            "name"
+        );
+        assert_eq!(
+            invalid_field::<NewProduct>(r#"{"name":"a","default_price":1}"#),
+            "default_price"
+        );
+        assert_eq!(
+            invalid_field::<NewProduct>(r#"{"name":"a","default_price":"1.234"}"#),
+            "default_price"
+        );
+        assert_eq!(
+            invalid_field::<NewProduct>(r#"{"name":"a","default_price":"1","x":1}"#),
+            "x"
+        );
         assert_eq!(
             invalid_field::<NewProduct>(r#"{"name":"a","default_price":"1","features":[{"feature":"f","value":3}]}"#),
             "features[0].value"
         );
         assert_eq!(
-            invalid_field::<NewStyle>(r#"{"name":"a","original_price":"1","photos":[{"url":"/x","thumbnail_url":"http://h/t"}]}"#),
+            invalid_field::<NewStyle>(
+                r#"{"name":"a","original_price":"1","photos":[{"url":"/x","thumbnail_url":"http://h/t"}]}"#
+            ),
             "photos[0].url"
         );
         assert_eq!(invalid_field::<NewSku>(r#"{"size":"M","quantity":-1}"#), "quantity");
-        assert_eq!(invalid_field::<NewSku>(r#"{"size":"M","quantity":2147483648}"#), "quantity");
+        assert_eq!(
+            invalid_field::<NewSku>(r#"{"size":"M","quantity":2147483648}"#),
+            "quantity"
+        );
         assert_eq!(invalid_field::<Adjustment>(r#"{"delta":0}"#), "delta");
-        assert_eq!(invalid_field::<Adjustment>(&format!(r#"{{"delta":1,"reason":"{}"}}"#, "r".repeat(201))), "reason");
+        assert_eq!(
+            invalid_field::<Adjustment>(&format!(r#"{{"delta":1,"reason":"{}"}}"#, "r".repeat(201))),
+            "reason"
+        );
         assert_eq!(invalid_field::<ProductPatch>(r#"{"name":null}"#), "name");
         assert_eq!(invalid_field::<SkuPatch>(r#"{}"#), "body");
         assert_eq!(invalid_field::<Batch>(r#"{"adjustments":[]}"#), "adjustments");
@@ -496,14 +531,20 @@ mod tests {
             invalid_field::<Batch>(r#"{"adjustments":[{"sku_id":1,"delta":1},{"sku_id":1,"delta":2}]}"#),
             "adjustments[1].sku_id"
         );
-        let many = format!(r#"{{"name":"a","default_price":"1","features":[{}]}}"#, vec![r#"{"feature":"f"}"#; 101].join(","));
+        let many = format!(
+            r#"{{"name":"a","default_price":"1","features":[{}]}}"#,
+            vec![r#"{"feature":"f"}"#; 101].join(",")
+        );
         assert_eq!(invalid_field::<NewProduct>(&many), "features");
     }
 
     #[test]
     fn text_that_is_not_json_is_told_apart_from_json_that_breaks_a_rule() {
         for bad in ["", "{", "nope", r#"{"delta":1} x"#] {
-            assert!(matches!(parse::<Adjustment>(bad.as_bytes()), Err(BodyError::NotJson(_))), "{bad}");
+            assert!(
+                matches!(parse::<Adjustment>(bad.as_bytes()), Err(BodyError::NotJson(_))),
+                "{bad}"
+            );
         }
         for not_an_object in ["[1]", "1", "null", " \"x\""] {
             let refused = parse::<Adjustment>(not_an_object.as_bytes());

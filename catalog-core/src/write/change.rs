@@ -115,7 +115,9 @@ impl ChangeQuery {
                 .parse::<u32>()
                 .ok()
                 .filter(|limit| digits(text) && (1..=MAX_CHANGES_LIMIT).contains(limit))
-                .ok_or_else(|| format!("limit must be a decimal integer from 1 to {MAX_CHANGES_LIMIT}, got \"{text}\""))?;
+                .ok_or_else(|| {
+                    format!("limit must be a decimal integer from 1 to {MAX_CHANGES_LIMIT}, got \"{text}\"")
+                })?;
         }
         Ok(query)
     }
@@ -147,7 +149,13 @@ mod tests {
             ChangeQuery::parse(Some("41"), Some("1000")),
             Ok(ChangeQuery { after: 41, limit: 1000 })
         );
-        for (after, limit) in [(Some("-1"), None), (Some("+1"), None), (None, Some("0")), (None, Some("1001")), (Some(""), None)] {
+        for (after, limit) in [
+            (Some("-1"), None),
+            (Some("+1"), None),
+            (None, Some("0")),
+            (None, Some("1001")),
+            (Some(""), None),
+        ] {
             assert!(ChangeQuery::parse(after, limit).is_err(), "{after:?} {limit:?}");
         }
     }
@@ -168,7 +176,10 @@ mod tests {
             reason: None,
         };
         let json = serde_json::to_string(&entry).unwrap();
-        assert!(json.contains(r#""kind":"sku.adjusted","product_id":1,"style_id":1,"sku_id":3"#), "{json}");
+        assert!(
+            json.contains(r#""kind":"sku.adjusted","product_id":1,"style_id":1,"sku_id":3"#),
+            "{json}"
+        );
         assert!(!json.contains("reason"));
         assert_eq!(entry.at.len(), "2026-12-01T10:00:00.123Z".len());
         assert!(entry.at.ends_with('Z'));

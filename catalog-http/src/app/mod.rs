@@ -32,14 +32,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use catalog_core::CatalogStore;
+use catalog_auth::TokenRegistry;
+use catalog_core::{CatalogStore, CatalogWriter};
 use catalog_pg::{PgConfig, PgError, PgStore};
 use catalog_source::ImportError;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::{
-    CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, bind,
+    CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, Writes, bind,
     connections_allowed_by_open_file_limit, follow_generations, serve_with_limits, service,
 };
 
@@ -93,6 +94,9 @@ pub struct Settings {
     pub max_in_flight: usize,
     /// Longest a request may run before it is answered 503.
     pub request_deadline: Duration,
+    /// The tokens that may write (`token create` writes it); a missing file
+    /// means no tokens, so every write is a 401.
+    pub tokens_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -117,9 +121,16 @@ impl Default for Settings {
             listen_backlog: limits.listen_backlog,
             max_in_flight: limits.max_in_flight,
             request_deadline: limits.request_deadline,
+            tokens_file: PathBuf::from(DEFAULT_TOKENS_FILE),
         }
     }
 }
+
+/// Where the tokens are read from unless the settings say otherwise.
+pub const DEFAULT_TOKENS_FILE: &str = "catalog-tokens";
+
+/// How often a running app re-reads its tokens file (the contract allows 5 s).
+pub const TOKENS_RELOAD_PERIOD: Duration = Duration::from_secs(1);
 
 impl Settings {
     /// The server's limits, with the most connections derived from the
@@ -146,6 +157,7 @@ impl From<&Settings> for ServiceConfig {
             cache: None,
             http_cache: settings.http_cache,
             server_metrics: ServerMetrics::new(),
+            writes: None,
         }
     }
 }
@@ -184,6 +196,9 @@ pub enum AppError {
     /// The signal handlers could not be registered.
     #[error("cannot listen for SIGINT or SIGTERM: {0}")]
     Signals(#[source] io::Error),
+    /// The tokens file could not be read (or others can read it).
+    #[error(transparent)]
+    Tokens(#[from] catalog_auth::AuthError),
 }
 
 /// A built application: store open, listener bound, not yet serving.
@@ -195,17 +210,30 @@ pub struct App {
     config: ServiceConfig,
     generation_check: Option<Duration>,
     limits: ServerLimits,
+    tokens: Arc<TokenRegistry>,
 }
 
 impl App {
     /// Opens the store, makes the cache and binds the listener that `settings` name.
     pub async fn build(settings: Settings) -> Result<App, AppError> {
         let started = Instant::now();
-        let store: Arc<dyn CatalogStore> = match &settings.store {
-            StoreSettings::Generated { products, seed } => Arc::new(load::mem_generated(*products, *seed)?),
-            StoreSettings::Directory { data, rejects } => Arc::new(load::mem_from_dir(data, rejects)?),
-            StoreSettings::Postgres(config) => Arc::new(PgStore::connect(config).await?),
+        let tokens = Arc::new(TokenRegistry::open(&settings.tokens_file)?);
+        let (store, writer): (Arc<dyn CatalogStore>, Option<Arc<dyn CatalogWriter>>) = match &settings.store {
+            StoreSettings::Generated { products, seed } => {
+                let store = Arc::new(load::mem_generated(*products, *seed)?);
+                (store.clone(), Some(store))
+            }
+            StoreSettings::Directory { data, rejects } => {
+                let store = Arc::new(load::mem_from_dir(data, rejects)?);
+                (store.clone(), Some(store))
+            }
+            // PostgreSQL's write side is not built yet: its write routes answer 501.
+            StoreSettings::Postgres(config) => (Arc::new(PgStore::connect(config).await?), None),
         };
+        let writes = writer.map(|writer| Writes {
+            writer,
+            tokens: Arc::clone(&tokens),
+        });
         tracing::info!(seconds = started.elapsed().as_secs_f64(), "catalog ready");
         let limits = settings.limits();
         let listener = bind(settings.listen, limits.listen_backlog).map_err(|source| AppError::Bind {
@@ -223,8 +251,10 @@ impl App {
             store,
             config: ServiceConfig {
                 cache: cache.clone(),
+                writes,
                 ..ServiceConfig::from(&settings)
             },
+            tokens,
             cache,
             generation_check: settings.generation_check,
             limits,
@@ -264,6 +294,7 @@ impl App {
         if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
             background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
         }
+        background.spawn(reload_tokens(Arc::clone(&self.tokens), TOKENS_RELOAD_PERIOD));
         tracing::info!(
             address = %self.address,
             max_connections = self.limits.max_connections,
@@ -275,6 +306,32 @@ impl App {
         serve_with_limits(self.listener, filter, self.limits, metrics, stop).await;
         background.shutdown().await;
         tracing::info!("stopped");
+    }
+}
+
+/// Re-reads the tokens file every `period`, so a created or revoked token
+/// takes effect without a restart. A file that cannot be read (or that
+/// others can read) leaves no token valid until it is fixed: fail closed.
+async fn reload_tokens(tokens: Arc<TokenRegistry>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticks.tick().await;
+        match tokens.reload() {
+            Ok(changed) => {
+                if changed || failing {
+                    tracing::info!(file = %tokens.path().display(), tokens = tokens.current().len(), "tokens loaded");
+                }
+                failing = false;
+            }
+            Err(err) => {
+                if !failing {
+                    tracing::error!(%err, "tokens file unusable: every write is refused until it is fixed");
+                }
+                failing = true;
+            }
+        }
     }
 }
 
