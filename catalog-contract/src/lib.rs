@@ -9,6 +9,7 @@
 pub mod checks;
 mod oracle;
 mod storefront;
+pub mod writes;
 
 use std::path::Path;
 use std::sync::Arc;

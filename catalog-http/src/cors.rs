@@ -20,7 +20,7 @@ use crate::route_table::{self, Matched};
 
 /// Request headers a browser may ask to send (a preflight's
 /// `Access-Control-Request-Headers`).
-const ALLOWED_HEADERS: [&str; 7] = [
+const ALLOWED_HEADERS: [&str; 10] = [
     "accept",
     "accept-language",
     "content-type",
@@ -28,7 +28,13 @@ const ALLOWED_HEADERS: [&str; 7] = [
     "if-none-match",
     "if-modified-since",
     "x-request-id",
+    "authorization",
+    "if-match",
+    "idempotency-key",
 ];
+
+/// Answer headers a page's script may read besides the safelisted ones.
+const EXPOSED_HEADERS: &str = "etag, location, retry-after, idempotent-replayed, x-request-id, www-authenticate";
 
 /// The CORS rules of one service.
 #[derive(Debug, Clone)]
@@ -121,6 +127,10 @@ impl Cors {
     /// on every answer, so shared caches keep a copy per origin.
     pub(crate) fn decorate(&self, response: &mut HttpResponse, headers: &HeaderMap) {
         let response_headers = response.headers_mut();
+        response_headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
         match &self.origins {
             None => {
                 response_headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
