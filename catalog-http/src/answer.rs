@@ -71,7 +71,7 @@ impl Answer {
     }
 }
 
-use catalog_core::entity_tag as etag;
+pub(crate) use catalog_core::entity_tag as etag;
 
 /// The tag of the `coding` form of the body tagged `identity_tag`: each
 /// representation has its own strong tag, as RFC 9110 §8.8.3 requires.

@@ -228,7 +228,9 @@ impl WriteApp {
         let mut entries = Vec::new();
         loop {
             let path = format!("/changes?after={after}&limit={limit}");
-            let page = self.send(Call::new(Method::GET, path).token(&self.tokens.inventory)).await;
+            let page = self
+                .send(Call::new(Method::GET, path).token(&self.tokens.inventory))
+                .await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.text);
             let page = page.json();
             let changes = page["changes"].as_array().cloned().unwrap_or_default();

@@ -12,16 +12,28 @@ use super::{Call, WriteApp};
 /// One call of every write route, with a body where it takes one.
 fn every_write_route() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
     vec![
-        (Method::POST, "/products", Some(json!({"name": "n", "default_price": "1"}))),
+        (
+            Method::POST,
+            "/products",
+            Some(json!({"name": "n", "default_price": "1"})),
+        ),
         (Method::PATCH, "/products/1", Some(json!({"name": "n"}))),
         (Method::DELETE, "/products/1", None),
-        (Method::POST, "/products/1/styles", Some(json!({"name": "n", "original_price": "1"}))),
+        (
+            Method::POST,
+            "/products/1/styles",
+            Some(json!({"name": "n", "original_price": "1"})),
+        ),
         (Method::PATCH, "/styles/1", Some(json!({"name": "n"}))),
         (Method::DELETE, "/styles/1", None),
         (Method::POST, "/styles/1/skus", Some(json!({"size": "M"}))),
         (Method::PATCH, "/skus/1", Some(json!({"size": "M"}))),
         (Method::POST, "/skus/1/adjustments", Some(json!({"delta": 1}))),
-        (Method::POST, "/adjustments", Some(json!({"adjustments": [{"sku_id": 1, "delta": 1}]}))),
+        (
+            Method::POST,
+            "/adjustments",
+            Some(json!({"adjustments": [{"sku_id": 1, "delta": 1}]})),
+        ),
         (Method::DELETE, "/skus/1", None),
         (Method::PUT, "/products/1/related/2", None),
         (Method::DELETE, "/products/1/related/2", None),
@@ -46,14 +58,26 @@ pub async fn writes_need_a_valid_token(app: &WriteApp) {
                 call = call.token(token);
             }
             let answer = app.send(call).await;
-            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{method} {path} {token:?}: {}", answer.text);
-            assert!(answer.header("www-authenticate").starts_with("Bearer"), "{method} {path}");
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {token:?}: {}",
+                answer.text
+            );
+            assert!(
+                answer.header("www-authenticate").starts_with("Bearer"),
+                "{method} {path}"
+            );
             assert!(answer.json()["error"].is_string(), "{method} {path}: {}", answer.text);
             assert_eq!(answer.header("cache-control"), "no-store");
         }
     }
     let bad_body = Call::new(Method::POST, "/products").raw(b"{".to_vec());
-    assert_eq!(app.send(bad_body).await.status, StatusCode::UNAUTHORIZED, "401 before 400");
+    assert_eq!(
+        app.send(bad_body).await.status,
+        StatusCode::UNAUTHORIZED,
+        "401 before 400"
+    );
     assert_eq!(app.sku(1).await.text, before, "nothing changed");
     assert_eq!(app.get("/products/1").await.status, StatusCode::OK, "reads stay public");
 }
@@ -66,7 +90,9 @@ pub async fn scopes_are_enforced(app: &WriteApp) {
     let inventory = &app.tokens.inventory;
     let tag = app.sku(1).await.header("etag").to_owned();
     let refused = [
-        Call::new(Method::POST, "/skus/1/adjustments").token(catalog).json(&json!({"delta": 1})),
+        Call::new(Method::POST, "/skus/1/adjustments")
+            .token(catalog)
+            .json(&json!({"delta": 1})),
         Call::new(Method::POST, "/adjustments")
             .token(catalog)
             .json(&json!({"adjustments": [{"sku_id": 1, "delta": 1}]})),
@@ -96,11 +122,17 @@ pub async fn scopes_are_enforced(app: &WriteApp) {
         .token(inventory)
         .json(&json!({"delta": 1}));
     assert_eq!(app.send(allowed).await.status, StatusCode::OK);
-    let allowed = Call::new(Method::PATCH, "/skus/1").token(catalog).json(&json!({"size": "XL"}));
+    let allowed = Call::new(Method::PATCH, "/skus/1")
+        .token(catalog)
+        .json(&json!({"size": "XL"}));
     assert_eq!(app.send(allowed).await.status, StatusCode::OK);
     for token in [catalog, inventory] {
         let changes = app.send(Call::new(Method::GET, "/changes").token(token)).await;
-        assert_eq!(changes.status, StatusCode::OK, "either write scope reads the change log");
+        assert_eq!(
+            changes.status,
+            StatusCode::OK,
+            "either write scope reads the change log"
+        );
     }
 }
 
@@ -112,13 +144,24 @@ pub async fn bodies_are_checked(app: &WriteApp) {
             .token(admin)
             .raw(body.as_bytes().to_vec())
     };
-    assert_eq!(app.send(post("{}").content_type("text/plain")).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        app.send(post("{}").content_type("text/plain")).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     let merge = post(r#"{"name":"n","default_price":"1"}"#).content_type("application/merge-patch+json");
-    assert_eq!(app.send(merge).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "merge patch is for PATCH");
+    assert_eq!(
+        app.send(merge).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "merge patch is for PATCH"
+    );
     let charset = post(r#"{"name":"n","default_price":"1"}"#).content_type("application/json; charset=utf-8");
     assert_eq!(app.send(charset).await.status, StatusCode::CREATED);
     for not_json in ["{", "nope", ""] {
-        assert_eq!(app.send(post(not_json)).await.status, StatusCode::BAD_REQUEST, "{not_json:?}");
+        assert_eq!(
+            app.send(post(not_json)).await.status,
+            StatusCode::BAD_REQUEST,
+            "{not_json:?}"
+        );
     }
     for (body, field) in [
         (r#"{"default_price":"1"}"#, "name"),
@@ -128,29 +171,59 @@ pub async fn bodies_are_checked(app: &WriteApp) {
         (r#"{"name":"n","default_price":"-1"}"#, "default_price"),
         (r#"{"name":"n","default_price":"10000000000000"}"#, "default_price"),
         (r#"{"name":"n","default_price":"1","colour":"red"}"#, "colour"),
-        (r#"{"name":"n","default_price":"1","features":[{"feature":"f","value":1}]}"#, "features"),
+        (
+            r#"{"name":"n","default_price":"1","features":[{"feature":"f","value":1}]}"#,
+            "features",
+        ),
     ] {
         let answer = app.send(post(body)).await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", answer.text);
-        assert!(answer.json()["error"].as_str().unwrap_or("").contains(field), "{body}: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            answer.text
+        );
+        assert!(
+            answer.json()["error"].as_str().unwrap_or("").contains(field),
+            "{body}: {}",
+            answer.text
+        );
     }
     let style = |body: serde_json::Value| Call::new(Method::POST, "/products/1/styles").token(admin).json(&body);
     for (body, field) in [
-        (json!({"name": "s", "original_price": "1", "photos": [{"url": "/x.jpg", "thumbnail_url": "https://h/t.jpg"}]}), "url"),
-        (json!({"name": "s", "original_price": "1", "skus": [{"size": "M", "quantity": -1}]}), "quantity"),
-        (json!({"name": "s", "original_price": "1", "skus": vec![json!({"size": "M"}); 101]}), "skus"),
+        (
+            json!({"name": "s", "original_price": "1", "photos": [{"url": "/x.jpg", "thumbnail_url": "https://h/t.jpg"}]}),
+            "url",
+        ),
+        (
+            json!({"name": "s", "original_price": "1", "skus": [{"size": "M", "quantity": -1}]}),
+            "quantity",
+        ),
+        (
+            json!({"name": "s", "original_price": "1", "skus": vec![json!({"size": "M"}); 101]}),
+            "skus",
+        ),
     ] {
         let answer = app.send(style(body)).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text);
         assert!(answer.text.contains(field), "{}", answer.text);
     }
     let adjust = |body: serde_json::Value| Call::new(Method::POST, "/skus/1/adjustments").token(admin).json(&body);
-    for body in [json!({"delta": 0}), json!({"delta": 1.5}), json!({"delta": 1, "reason": "r".repeat(201)}), json!({})] {
+    for body in [
+        json!({"delta": 0}),
+        json!({"delta": 1.5}),
+        json!({"delta": 1, "reason": "r".repeat(201)}),
+        json!({}),
+    ] {
         assert_eq!(app.send(adjust(body)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let bad_ids = [
-        Call::new(Method::PATCH, "/products/abc").token(admin).json(&json!({"name": "n"})),
-        Call::new(Method::POST, "/skus/0/adjustments").token(admin).json(&json!({"delta": 1})),
+        Call::new(Method::PATCH, "/products/abc")
+            .token(admin)
+            .json(&json!({"name": "n"})),
+        Call::new(Method::POST, "/skus/0/adjustments")
+            .token(admin)
+            .json(&json!({"delta": 1})),
         Call::new(Method::PUT, "/products/1/related/x").token(admin),
         Call::new(Method::GET, "/changes?after=-1").token(admin),
         Call::new(Method::GET, "/changes?limit=1001").token(admin),
@@ -159,9 +232,15 @@ pub async fn bodies_are_checked(app: &WriteApp) {
         assert_eq!(app.send(call).await.status, StatusCode::BAD_REQUEST);
     }
     let missing = [
-        Call::new(Method::PATCH, "/products/999999").token(admin).json(&json!({"name": "n"})),
-        Call::new(Method::PATCH, "/styles/999999").token(admin).json(&json!({"name": "n"})),
-        Call::new(Method::POST, "/skus/999999/adjustments").token(admin).json(&json!({"delta": 1})),
+        Call::new(Method::PATCH, "/products/999999")
+            .token(admin)
+            .json(&json!({"name": "n"})),
+        Call::new(Method::PATCH, "/styles/999999")
+            .token(admin)
+            .json(&json!({"name": "n"})),
+        Call::new(Method::POST, "/skus/999999/adjustments")
+            .token(admin)
+            .json(&json!({"delta": 1})),
         Call::new(Method::DELETE, "/skus/999999").token(admin),
     ];
     for call in missing {
@@ -182,8 +261,15 @@ pub async fn oversized_bodies_are_413(app: &WriteApp) {
         body
     };
     let call = |body: String| Call::new(Method::POST, "/products").token(&app.tokens.admin).raw(body);
-    assert_eq!(app.send(call(padded(limit))).await.status, StatusCode::CREATED, "64 KiB exactly");
-    assert_eq!(app.send(call(padded(limit + 1))).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        app.send(call(padded(limit))).await.status,
+        StatusCode::CREATED,
+        "64 KiB exactly"
+    );
+    assert_eq!(
+        app.send(call(padded(limit + 1))).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..17).map(|_| Ok(vec![b' '; 4096])).collect();
     let chunked = app
         .client
@@ -201,13 +287,29 @@ pub async fn oversized_bodies_are_413(app: &WriteApp) {
 pub async fn bad_bodies_never_give_a_5xx(app: &WriteApp) {
     let mut rng = fastrand::Rng::with_seed(7);
     let samples = [
-        (Method::POST, "/products", r#"{"name":"n","slogan":"s","default_price":"12.50","features":[{"feature":"f","value":null}]}"#),
-        (Method::PATCH, "/products/2", r#"{"slogan":null,"category":"c","features":[]}"#),
-        (Method::POST, "/products/2/styles", r#"{"name":"s","original_price":"3","sale_price":null,"default?":true,"photos":[{"url":"https://h/a","thumbnail_url":"http://h/b"}],"skus":[{"size":"M","quantity":3}]}"#),
+        (
+            Method::POST,
+            "/products",
+            r#"{"name":"n","slogan":"s","default_price":"12.50","features":[{"feature":"f","value":null}]}"#,
+        ),
+        (
+            Method::PATCH,
+            "/products/2",
+            r#"{"slogan":null,"category":"c","features":[]}"#,
+        ),
+        (
+            Method::POST,
+            "/products/2/styles",
+            r#"{"name":"s","original_price":"3","sale_price":null,"default?":true,"photos":[{"url":"https://h/a","thumbnail_url":"http://h/b"}],"skus":[{"size":"M","quantity":3}]}"#,
+        ),
         (Method::PATCH, "/styles/2", r#"{"sale_price":"1.00","photos":null}"#),
         (Method::POST, "/styles/2/skus", r#"{"size":"L","quantity":4}"#),
         (Method::POST, "/skus/2/adjustments", r#"{"delta":-1,"reason":"order"}"#),
-        (Method::POST, "/adjustments", r#"{"adjustments":[{"sku_id":3,"delta":1},{"sku_id":4,"delta":-1}]}"#),
+        (
+            Method::POST,
+            "/adjustments",
+            r#"{"adjustments":[{"sku_id":3,"delta":1},{"sku_id":4,"delta":-1}]}"#,
+        ),
         (Method::PATCH, "/skus/3", r#"{"size":"XS"}"#),
     ];
     let alphabet = br#"{}[]":,0123456789-.eE nul\ab"#;
@@ -227,7 +329,9 @@ pub async fn bad_bodies_never_give_a_5xx(app: &WriteApp) {
                 break;
             }
         }
-        let call = Call::new(method.clone(), *path).token(&app.tokens.admin).raw(bytes.clone());
+        let call = Call::new(method.clone(), *path)
+            .token(&app.tokens.admin)
+            .raw(bytes.clone());
         let answer = app.send(call).await;
         assert!(
             !answer.status.is_server_error(),
@@ -254,26 +358,46 @@ pub async fn preconditions_guard_patches_and_deletes(app: &WriteApp) {
     let changed = app.send(patch(&tag, "First")).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
     let new_tag = changed.header("etag").to_owned();
-    assert_eq!(new_tag, app.get("/products/3").await.header("etag"), "the answer's tag is the GET's");
+    assert_eq!(
+        new_tag,
+        app.get("/products/3").await.header("etag"),
+        "the answer's tag is the GET's"
+    );
     let stale = app.send(patch(&tag, "Second")).await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
-    assert_eq!(app.get("/products/3").await.json()["name"], "First", "a 412 changes nothing");
+    assert_eq!(
+        app.get("/products/3").await.json()["name"],
+        "First",
+        "a 412 changes nothing"
+    );
     let coded = format!("{}-gzip\"", new_tag.trim_end_matches('"'));
-    assert_eq!(app.send(patch(&coded, "Third")).await.status, StatusCode::OK, "a coded tag names the same state");
+    assert_eq!(
+        app.send(patch(&coded, "Third")).await.status,
+        StatusCode::OK,
+        "a coded tag names the same state"
+    );
     assert_eq!(app.send(patch("*", "Fourth")).await.status, StatusCode::OK);
 
     let sku_tag = app.sku(1).await.header("etag").to_owned();
     let set = |tag: Option<&str>| {
-        let call = Call::new(Method::PATCH, "/skus/1").token(admin).json(&json!({"quantity": 9}));
+        let call = Call::new(Method::PATCH, "/skus/1")
+            .token(admin)
+            .json(&json!({"quantity": 9}));
         match tag {
             Some(tag) => call.header("if-match", tag.to_owned()),
             None => call,
         }
     };
     assert_eq!(app.send(set(None)).await.status, StatusCode::PRECONDITION_REQUIRED);
-    let adjust = Call::new(Method::POST, "/skus/1/adjustments").token(admin).json(&json!({"delta": 1}));
+    let adjust = Call::new(Method::POST, "/skus/1/adjustments")
+        .token(admin)
+        .json(&json!({"delta": 1}));
     assert_eq!(app.send(adjust).await.status, StatusCode::OK);
-    assert_eq!(app.send(set(Some(&sku_tag))).await.status, StatusCode::PRECONDITION_FAILED, "a sale came between");
+    assert_eq!(
+        app.send(set(Some(&sku_tag))).await.status,
+        StatusCode::PRECONDITION_FAILED,
+        "a sale came between"
+    );
     let current = app.sku(1).await.header("etag").to_owned();
     assert_eq!(app.send(set(Some(&current))).await.status, StatusCode::OK);
     assert_eq!(app.sku(1).await.json()["quantity"], 9);
@@ -285,7 +409,10 @@ pub async fn preconditions_guard_patches_and_deletes(app: &WriteApp) {
             .token(admin)
             .header("if-match", tag.to_owned())
     };
-    assert_eq!(app.send(delete_style("\"stale\"")).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        app.send(delete_style("\"stale\"")).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     assert_eq!(app.send(delete_style(&styles_tag)).await.status, StatusCode::NO_CONTENT);
 }
 
@@ -306,14 +433,25 @@ pub async fn idempotent_posts_replay(app: &WriteApp) {
     let again = app.send(adjust(&app.tokens.admin, -1, "order-1")).await;
     assert_eq!((again.status, again.text.as_str()), (first.status, first.text.as_str()));
     assert_eq!(again.header("idempotent-replayed"), "true");
-    assert_eq!(app.sku(2).await.json()["quantity"].as_i64(), Some(before - 1), "applied once");
+    assert_eq!(
+        app.sku(2).await.json()["quantity"].as_i64(),
+        Some(before - 1),
+        "applied once"
+    );
     let other = app.send(adjust(&app.tokens.admin, -2, "order-1")).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     let other_token = app.send(adjust(&app.tokens.inventory, -1, "order-1")).await;
-    assert_eq!(other_token.header("idempotent-replayed"), "", "keys are scoped to the token");
+    assert_eq!(
+        other_token.header("idempotent-replayed"),
+        "",
+        "keys are scoped to the token"
+    );
     assert_eq!(app.sku(2).await.json()["quantity"].as_i64(), Some(before - 2));
     for bad in ["has space", &"k".repeat(256)] {
-        assert_eq!(app.send(adjust(&app.tokens.admin, -1, bad)).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.send(adjust(&app.tokens.admin, -1, bad)).await.status,
+            StatusCode::BAD_REQUEST
+        );
     }
     // Refusals are kept too: a 409 is replayed even after a restock.
     let too_much = app.send(adjust(&app.tokens.admin, -1_000_000, "order-2")).await;
@@ -323,7 +461,10 @@ pub async fn idempotent_posts_replay(app: &WriteApp) {
         .json(&json!({"delta": 1_000_000}));
     assert_eq!(app.send(restock).await.status, StatusCode::OK);
     let replayed = app.send(adjust(&app.tokens.admin, -1_000_000, "order-2")).await;
-    assert_eq!((replayed.status, replayed.header("idempotent-replayed")), (StatusCode::CONFLICT, "true"));
+    assert_eq!(
+        (replayed.status, replayed.header("idempotent-replayed")),
+        (StatusCode::CONFLICT, "true")
+    );
     let created = Call::new(Method::POST, "/products")
         .token(&app.tokens.admin)
         .json(&json!({"name": "Once", "default_price": "1"}))
@@ -335,7 +476,11 @@ pub async fn idempotent_posts_replay(app: &WriteApp) {
         .header("idempotency-key", "create-1");
     let again = app.send(again).await;
     assert_eq!((first.status, again.status), (StatusCode::CREATED, StatusCode::CREATED));
-    assert_eq!(first.header("location"), again.header("location"), "one product, not two");
+    assert_eq!(
+        first.header("location"),
+        again.header("location"),
+        "one product, not two"
+    );
 }
 
 /// Twenty concurrent requests with one key make one change and give identical answers.
@@ -362,7 +507,11 @@ pub async fn concurrent_repeats_of_one_key_change_once(app: &WriteApp) {
         );
     }
     assert!(done.iter().all(|a| a.text == done[0].text), "identical answers");
-    assert_eq!(app.sku(5).await.json()["quantity"].as_i64(), Some(before + 3), "one change");
+    assert_eq!(
+        app.sku(5).await.json()["quantity"].as_i64(),
+        Some(before + 3),
+        "one change"
+    );
     assert_eq!(app.all_changes(1000).await.len(), entries_before + 1, "one entry");
 }
 
@@ -382,7 +531,13 @@ pub async fn write_answers_are_never_stored(app: &WriteApp) {
     ];
     for call in calls {
         let answer = app.send(call).await;
-        assert_eq!(answer.header("cache-control"), "no-store", "{} {}", answer.status, answer.text);
+        assert_eq!(
+            answer.header("cache-control"),
+            "no-store",
+            "{} {}",
+            answer.status,
+            answer.text
+        );
     }
 }
 
@@ -443,7 +598,11 @@ pub async fn tokens_are_picked_up_while_running(app: &WriteApp) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
-    assert_eq!(status_within(StatusCode::OK).await, StatusCode::OK, "a new token works within 5 s");
+    assert_eq!(
+        status_within(StatusCode::OK).await,
+        StatusCode::OK,
+        "a new token works within 5 s"
+    );
     catalog_auth::revoke(&app.tokens.file, "late").expect("revoke");
     assert_eq!(
         status_within(StatusCode::UNAUTHORIZED).await,
@@ -469,7 +628,12 @@ pub async fn write_preflights_are_allowed(app: &WriteApp) {
                 "authorization, content-type, if-match, idempotency-key",
             );
         let answer = app.send(call).await;
-        assert!(answer.status.is_success(), "{method} {path}: {} {}", answer.status, answer.text);
+        assert!(
+            answer.status.is_success(),
+            "{method} {path}: {} {}",
+            answer.status,
+            answer.text
+        );
         assert!(answer.header("access-control-allow-methods").contains(method));
     }
     let answer = app.sku(1).await;

@@ -16,7 +16,10 @@ fn adjust<'a>(app: &'a WriteApp, sku: i64, delta: i64) -> Call<'a> {
 }
 
 fn batch<'a>(app: &'a WriteApp, moves: &[(i64, i64)]) -> Call<'a> {
-    let adjustments: Vec<Value> = moves.iter().map(|(sku, delta)| json!({"sku_id": sku, "delta": delta})).collect();
+    let adjustments: Vec<Value> = moves
+        .iter()
+        .map(|(sku, delta)| json!({"sku_id": sku, "delta": delta}))
+        .collect();
     Call::new(Method::POST, "/adjustments")
         .token(&app.tokens.inventory)
         .json(&json!({"adjustments": adjustments, "reason": "order"}))
@@ -44,7 +47,10 @@ pub async fn adjustments_move_stock_or_say_what_is_left(app: &WriteApp) {
     assert_eq!(quantity(app, skus[0]).await, 3, "a 409 changes nothing");
     assert_eq!(app.send(adjust(app, skus[0], -3)).await.json()["quantity"], 0);
     app.set_quantity(skus[0], i64::from(i32::MAX) - 1).await;
-    assert_eq!(app.send(adjust(app, skus[0], 2)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.send(adjust(app, skus[0], 2)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(app.send(adjust(app, skus[0], 1)).await.json()["quantity"], i32::MAX);
     let styles = app.get(&format!("/products/{product}/styles")).await.json();
     assert_eq!(styles["results"][0]["skus"][skus[0].to_string()]["quantity"], i32::MAX);
@@ -58,7 +64,12 @@ pub async fn no_oversell_under_concurrency(app: &WriteApp) {
     let sales = join_all((0..200).map(|_| app.send(adjust(app, sku, -1)))).await;
     let ok = sales.iter().filter(|a| a.status == StatusCode::OK).count();
     let refused = sales.iter().filter(|a| a.status == StatusCode::CONFLICT).count();
-    assert_eq!((ok, refused), (50, 150), "{:?}", sales.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(
+        (ok, refused),
+        (50, 150),
+        "{:?}",
+        sales.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     let mut seen: Vec<i64> = sales
         .iter()
         .filter(|a| a.status == StatusCode::OK)
@@ -72,9 +83,7 @@ pub async fn no_oversell_under_concurrency(app: &WriteApp) {
 /// Concurrent sales and restocks of one SKU sum exactly: no lost update.
 pub async fn concurrent_deltas_sum_exactly(app: &WriteApp) {
     let (_, skus) = app.product_with_skus(2, 1000).await;
-    let deltas: Vec<(i64, i64)> = (0..240)
-        .map(|i| (skus[i % 2], [-3, 5, -1, 2, -7, 4][i % 6]))
-        .collect();
+    let deltas: Vec<(i64, i64)> = (0..240).map(|i| (skus[i % 2], [-3, 5, -1, 2, -7, 4][i % 6])).collect();
     let answers = join_all(deltas.iter().map(|&(sku, delta)| app.send(adjust(app, sku, delta)))).await;
     assert!(answers.iter().all(|a| a.status == StatusCode::OK));
     for &sku in &skus {
@@ -88,7 +97,12 @@ pub async fn concurrent_deltas_sum_exactly(app: &WriteApp) {
 pub async fn batches_are_all_or_nothing(app: &WriteApp) {
     let (_, skus) = app.product_with_skus(3, 2).await;
     let (_, other) = app.product_with_skus(1, 1).await;
-    let refused = app.send(batch(app, &[(skus[0], -1), (skus[1], -5), (other[0], -2), (skus[2], -1)])).await;
+    let refused = app
+        .send(batch(
+            app,
+            &[(skus[0], -1), (skus[1], -5), (other[0], -2), (skus[2], -1)],
+        ))
+        .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert_eq!(
         refused.json()["short"],
@@ -102,13 +116,20 @@ pub async fn batches_are_all_or_nothing(app: &WriteApp) {
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown.text.contains("999999"), "{}", unknown.text);
     assert_eq!(quantity(app, skus[0]).await, 2, "nothing changed");
-    let done = app.send(batch(app, &[(other[0], -1), (skus[2], 3), (skus[0], -2)])).await;
+    let done = app
+        .send(batch(app, &[(other[0], -1), (skus[2], 3), (skus[0], -2)]))
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     let answered: Vec<(i64, i64)> = done.json()["skus"]
         .as_array()
         .expect("skus")
         .iter()
-        .map(|s| (s["sku_id"].as_i64().expect("id"), s["quantity"].as_i64().expect("quantity")))
+        .map(|s| {
+            (
+                s["sku_id"].as_i64().expect("id"),
+                s["quantity"].as_i64().expect("quantity"),
+            )
+        })
         .collect();
     assert_eq!(answered, [(other[0], 0), (skus[2], 5), (skus[0], 0)]);
 }
@@ -140,10 +161,14 @@ pub async fn opposite_batches_never_deadlock(app: &WriteApp) {
 /// `after − before`; one `sku.adjusted` per SKU of a batch.
 pub async fn the_change_log_reconciles_with_quantities(app: &WriteApp) {
     let imported = [1, 2, 3];
-    let start: HashMap<i64, i64> = join_all(imported.iter().map(|&sku| async move { (sku, quantity(app, sku).await) }))
-        .await
-        .into_iter()
-        .collect();
+    let start: HashMap<i64, i64> = join_all(
+        imported
+            .iter()
+            .map(|&sku| async move { (sku, quantity(app, sku).await) }),
+    )
+    .await
+    .into_iter()
+    .collect();
     let (_, skus) = app.product_with_skus(2, 9).await;
     let moves = [(1, 4), (2, 1), (skus[0], -2), (3, 6), (skus[1], -9)];
     for &(sku, delta) in &moves {
@@ -153,7 +178,11 @@ pub async fn the_change_log_reconciles_with_quantities(app: &WriteApp) {
     assert_eq!(batched.status, StatusCode::OK);
     app.set_quantity(3, 40).await;
     let created = app
-        .admin(Method::POST, &format!("/styles/{}/skus", style_of(app, skus[0]).await), Some(json!({"size": "XXL", "quantity": 12})))
+        .admin(
+            Method::POST,
+            &format!("/styles/{}/skus", style_of(app, skus[0]).await),
+            Some(json!({"size": "XXL", "quantity": 12})),
+        )
         .await;
     let new_sku = created.json()["sku_id"].as_i64().expect("a SKU id");
     assert_eq!(app.send(adjust(app, new_sku, -5)).await.status, StatusCode::OK);
@@ -175,15 +204,21 @@ pub async fn the_change_log_reconciles_with_quantities(app: &WriteApp) {
                 }
             }
             "sku.created" => {
-                replayed.insert(sku.expect("sku_id"), entry["after"]["quantity"].as_i64().expect("quantity"));
+                replayed.insert(
+                    sku.expect("sku_id"),
+                    entry["after"]["quantity"].as_i64().expect("quantity"),
+                );
             }
             "sku.adjusted" | "sku.updated" => {
-                let (Some(before), Some(after)) =
-                    (entry["before"]["quantity"].as_i64(), entry["after"]["quantity"].as_i64())
-                else {
+                let (Some(before), Some(after)) = (
+                    entry["before"]["quantity"].as_i64(),
+                    entry["after"]["quantity"].as_i64(),
+                ) else {
                     continue;
                 };
-                *replayed.get_mut(&sku.expect("sku_id")).expect("a known starting quantity") += after - before;
+                *replayed
+                    .get_mut(&sku.expect("sku_id"))
+                    .expect("a known starting quantity") += after - before;
             }
             _ => {}
         }

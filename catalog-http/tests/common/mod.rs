@@ -82,6 +82,11 @@ pub async fn spawn_app(settings: Settings) -> RunningApp {
 
 /// A clean generated catalog of `products` products (seeded) in a memory store.
 pub fn generated_store(products: u32, seed: u64) -> Arc<dyn CatalogStore> {
+    Arc::new(generated_mem_store(products, seed))
+}
+
+/// [`generated_store`] as its concrete type, for tests that also write.
+pub fn generated_mem_store(products: u32, seed: u64) -> MemStore {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = GenerateConfig {
         products,
@@ -90,5 +95,5 @@ pub fn generated_store(products: u32, seed: u64) -> Arc<dyn CatalogStore> {
     };
     catalog_source::generate(&config, dir.path()).expect("generate");
     let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
-    Arc::new(store)
+    store
 }
