@@ -46,6 +46,14 @@ pub enum StoreError {
     /// No SKU has the requested id.
     #[error("SKU {0} not found")]
     SkuNotFound(i32),
+    /// The change log no longer holds the entries right after the `after`
+    /// asked for (a store that keeps only the latest entries); the oldest it
+    /// holds is `oldest`.
+    #[error("the change log no longer holds the entries after that seq; its oldest entry is {oldest}: read the catalog again, then follow from there")]
+    ChangesGone {
+        /// The oldest `seq` the log still holds.
+        oldest: i64,
+    },
     /// The store cannot answer right now, but may soon (the HTTP layer's 503).
     #[error("the catalog store is unavailable: {source}")]
     Unavailable {

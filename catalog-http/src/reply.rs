@@ -140,6 +140,7 @@ pub(crate) fn store_error(err: &StoreError) -> Reply {
         StoreError::ProductNotFound(_) | StoreError::SkuNotFound(_) => {
             Reply::error(StatusCode::NOT_FOUND, &err.to_string())
         }
+        StoreError::ChangesGone { .. } => Reply::error(StatusCode::GONE, &err.to_string()),
         StoreError::Unavailable { .. } => {
             tracing::warn!(%err, "store unavailable");
             unavailable()

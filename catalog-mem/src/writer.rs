@@ -68,7 +68,7 @@ impl CatalogWriter for MemStore {
 
     async fn changes(&self, query: ChangeQuery) -> Result<ChangePage, StoreError> {
         let journal = self.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(journal.read(query))
+        journal.read(query).map_err(|oldest| StoreError::ChangesGone { oldest })
     }
 }
 

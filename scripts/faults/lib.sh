@@ -166,13 +166,24 @@ verdict() {
   python3 -c '
 import json, sys
 a = {}
-for arg in sys.argv[2:]:
+for arg in sys.argv[3:]:
     name, _, value = arg.partition("=")
     try:
         a[name] = json.loads(value)
     except ValueError:
         a[name] = value
-ns = {"a": a, "json": json}
+ns = {"a": a, "json": json, "short": sys.argv[2] == "1"}
 exec(sys.argv[1], ns)
-print(json.dumps(ns["row"]))' "$(cat)" "$@"
+row = ns["row"]
+if ns["short"]:
+    # The short form (in the test suite, on a busy shared machine) holds
+    # every mechanism to its check but only reports the latency and goodput
+    # figures, which belong to the full run and its report.
+    timing = {"first_200_within_2s", "first_200_within_2s_of_sigcont", "all_200_after_recovery", "normal_p99_unchanged",
+              "goodput_at_least_80pct_of_peak", "accepted_p99_within_3x_saturation_p99", "healthz_p99_under_100ms"}
+    nested = [row] + [v for v in row.values() if isinstance(v, dict) and "checks" in v]
+    enforced = [ok for part in nested for name, ok in part.get("checks", {}).items() if name not in timing]
+    row["result"] = "PASS" if all(enforced) else "FAIL"
+    row["reported_only"] = sorted({n for part in nested for n in part.get("checks", {}) if n in timing})
+print(json.dumps(row))' "$(cat)" "${SHORT:-0}" "$@"
 }

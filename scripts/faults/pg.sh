@@ -73,6 +73,7 @@ fault_pg_kill() {
     load="$(wrk_line pg-kill)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" <<'PY'
 down, rec, after, load = a["down"], a["recovery"], a["after"], a["load"]
 checks = {
+    "recovered": rec["first_200_s"] is not None,
     "first_200_within_2s": rec["first_200_s"] is not None and rec["first_200_s"] <= 2,
     "all_200_after_recovery": after["non_200"] == 0 and after["requests"] > 0,
     "service_not_restarted": a["same_pid"],
@@ -129,6 +130,7 @@ checks = {
                                 and fr["p99_ms"] <= a["deadline_ms"],
     "rss_bounded": during["rss_max_kb"] <= 2 * before["rss_max_kb"] + 65536,
     "fds_bounded": during["fds_max"] <= before["fds_max"] + 256,
+    "recovered": rec["first_200_s"] is not None,
     "first_200_within_2s_of_sigcont": rec["first_200_s"] is not None and rec["first_200_s"] <= 2,
     "service_up": a["same_pid"],
 }
