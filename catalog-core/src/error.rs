@@ -49,7 +49,9 @@ pub enum StoreError {
     /// The change log no longer holds the entries right after the `after`
     /// asked for (a store that keeps only the latest entries); the oldest it
     /// holds is `oldest`.
-    #[error("the change log no longer holds the entries after that seq; its oldest entry is {oldest}: read the catalog again, then follow from there")]
+    #[error(
+        "the change log no longer holds the entries after that seq; its oldest entry is {oldest}: read the catalog again, then follow from there"
+    )]
     ChangesGone {
         /// The oldest `seq` the log still holds.
         oldest: i64,

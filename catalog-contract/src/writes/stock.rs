@@ -120,6 +120,7 @@ pub async fn batches_are_all_or_nothing(app: &WriteApp) {
         .send(batch(app, &[(other[0], -1), (skus[2], 3), (skus[0], -2)]))
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(!done.header("etag").is_empty(), "a success with a body carries an ETag");
     let answered: Vec<(i64, i64)> = done.json()["skus"]
         .as_array()
         .expect("skus")

@@ -138,11 +138,14 @@ impl WriteAnswer {
                 struct Skus<'a> {
                     skus: &'a [SkuDetail],
                 }
+                // No single resource's GET gives this body; its tag is the
+                // body's own, so every success with a body carries one.
+                let body = json(&Skus { skus });
                 WriteAnswer {
                     status: 200,
-                    body: json(&Skus { skus }),
+                    etag: Some(entity_tag(body.as_bytes())),
                     location: None,
-                    etag: None,
+                    body,
                 }
             }
             Success::NoContent => WriteAnswer {
