@@ -337,12 +337,20 @@ fn writable_app() -> (BoxedFilter<(warp::reply::Response,)>, String, tempfile::T
     (service(store, &config), token.secret.expose().to_owned(), dir)
 }
 
+/// A write request of the sample: method, path, JSON body, extra headers.
+type WriteCall = (
+    &'static str,
+    &'static str,
+    Option<Value>,
+    Vec<(&'static str, &'static str)>,
+);
+
 #[tokio::test]
 async fn write_answers_validate_against_the_document() {
     let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
     let (app, token, _dir) = writable_app();
     let bearer = format!("Bearer {token}");
-    let calls: Vec<(&str, &str, Option<Value>, Vec<(&str, &str)>)> = vec![
+    let calls: Vec<WriteCall> = vec![
         (
             "POST",
             "/products",
