@@ -165,7 +165,7 @@ impl RowSink for MemStoreBuilder {
     fn sku(&mut self, row: &SkuRow<'_>) -> Result<(), SinkError> {
         let record = SkuRec {
             id: row.id,
-            quantity: row.quantity,
+            quantity: std::sync::atomic::AtomicI32::new(row.quantity),
             size: self.text.intern(row.size)?,
         };
         self.skus.push(Staged {

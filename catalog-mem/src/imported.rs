@@ -1,7 +1,9 @@
 //! The catalog as imported: immutable, compact, and indexed for the four
 //! queries and for finding a style's or a SKU's product.
 
-use catalog_core::{Feature, Photo, Price, Product, ProductId, Sku, Skus, Style};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use catalog_core::{Feature, Photo, Price, Product, ProductId, Sku, SkuDetail, Skus, Style};
 
 use crate::doc::ProductDoc;
 
@@ -37,11 +39,22 @@ pub(crate) struct PhotoRec {
 
 pub(crate) struct SkuRec {
     pub(crate) id: i32,
-    pub(crate) quantity: i32,
+    /// Units in stock: the one field a write changes in place (an
+    /// adjustment of a SKU whose product no other write has copied), so a
+    /// sale copies nothing and readers never wait.
+    pub(crate) quantity: AtomicI32,
     pub(crate) size: TextRef,
 }
 
-/// An immutable, fully indexed catalog held in memory.
+/// Where an imported SKU is: its position and those of its style and product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SkuPlace {
+    pub(crate) sku: usize,
+    pub(crate) style: usize,
+    pub(crate) product: usize,
+}
+
+/// An immutable, fully indexed catalog held in memory (but for SKU quantities).
 ///
 /// Every table is a flat vector sorted by (parent, id), with an offsets vector
 /// per parent-child link, so each query is an id lookup plus contiguous reads;
@@ -80,6 +93,26 @@ impl Imported {
     pub(crate) fn sku_style(&self, id: i32) -> Option<usize> {
         let sku = self.sku_index.get(id)?;
         Some(parent_of(&self.sku_offsets, sku))
+    }
+
+    /// The imported SKU with `id`: its position, and those of its style and product.
+    pub(crate) fn sku_place(&self, id: i32) -> Option<SkuPlace> {
+        let sku = self.sku_index.get(id)?;
+        let style = parent_of(&self.sku_offsets, sku);
+        let product = parent_of(&self.style_offsets, style);
+        Some(SkuPlace { sku, style, product })
+    }
+
+    /// SKU `place` as `GET /skus/:id` answers it, with `quantity`.
+    pub(crate) fn sku_detail(&self, place: SkuPlace, quantity: i32) -> SkuDetail {
+        let sku = &self.skus[place.sku];
+        SkuDetail {
+            sku_id: sku.id,
+            style_id: self.styles[place.style].id,
+            product_id: self.products[place.product].id,
+            size: self.text(sku.size),
+            quantity,
+        }
     }
 
     /// The largest product, style and SKU ids imported.
@@ -121,7 +154,7 @@ impl Imported {
             .iter()
             .map(|sku| Sku {
                 id: sku.id,
-                quantity: sku.quantity,
+                quantity: sku.quantity.load(Ordering::Acquire),
                 size: self.text(sku.size),
             })
             .collect();

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::MemStore;
 use crate::doc::{ProductDoc, tag_of};
+use crate::imported::SkuPlace;
 use crate::journal::{IdKind, Journal, Record};
 
 #[async_trait]
@@ -60,16 +61,31 @@ impl CatalogWriter for MemStore {
     }
 
     async fn sku(&self, id: SkuId) -> Result<SkuDetail, StoreError> {
-        Tx::new(self, None)
-            .sku(id.get())
-            .map(|found| found.detail())
-            .ok_or(StoreError::SkuNotFound(id.get()))
+        let tx = Tx::new(self, None);
+        let detail = match tx.imported_sku(id.get()) {
+            Some(place) => Some(self.imported.sku_detail(place, tx.quantity_at(place))),
+            None => tx.sku(id.get()).map(|found| found.detail()),
+        };
+        detail.ok_or(StoreError::SkuNotFound(id.get()))
     }
 
     async fn changes(&self, query: ChangeQuery) -> Result<ChangePage, StoreError> {
         let journal = self.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         journal.read(query).map_err(|oldest| StoreError::ChangesGone { oldest })
     }
+}
+
+/// `before` moved by `delta`, or why not: below 0 is short, past the largest
+/// quantity is refused naming `field`.
+fn moved(before: i32, delta: i32, field: &str) -> Result<i32, Rejection> {
+    let after = i64::from(before) + i64::from(delta);
+    if after < 0 {
+        return Err(Rejection::InsufficientStock { available: before });
+    }
+    i32::try_from(after).map_err(|_| Rejection::Invalid {
+        field: field.to_owned(),
+        message: format!("would take the quantity past {}", i32::MAX),
+    })
 }
 
 /// A change-log entry before it has its `seq` and time.
@@ -119,6 +135,8 @@ struct Tx<'a> {
     new_skus: Vec<(i32, i32)>,
     entries: Vec<Pending>,
     touched: Vec<Touched>,
+    /// New quantities of imported SKUs adjusted in place, by SKU position.
+    quantities: Vec<(usize, i32)>,
 }
 
 type Outcome = Result<Success, Rejection>;
@@ -144,6 +162,7 @@ impl<'a> Tx<'a> {
             new_skus: Vec::new(),
             entries: Vec::new(),
             touched: Vec::new(),
+            quantities: Vec::new(),
         }
     }
 
@@ -204,6 +223,27 @@ impl<'a> Tx<'a> {
         Some(FoundSku { doc, style, sku })
     }
 
+    /// Imported SKU `id`, when its product has no copy (so its quantity is
+    /// changed in place, copying nothing); `None` sends it the copying way.
+    fn imported_sku(&self, id: i32) -> Option<SkuPlace> {
+        if self.new_skus.iter().any(|(sku, _)| *sku == id) {
+            return None;
+        }
+        let place = self.store.imported.sku_place(id)?;
+        let product = self.store.imported.products[place.product].id;
+        let copied = self.staged.contains_key(&product)
+            || (self.store.is_edited() && self.store.read_live().edited.contains_key(&product));
+        (!copied).then_some(place)
+    }
+
+    /// The quantity of imported SKU `place` within this write.
+    fn quantity_at(&self, place: SkuPlace) -> i32 {
+        match self.quantities.iter().rev().find(|(sku, _)| *sku == place.sku) {
+            Some(&(_, quantity)) => quantity,
+            None => self.store.imported.skus[place.sku].quantity.load(Ordering::Acquire),
+        }
+    }
+
     /// The related ids product `doc` answers now (deleted products left out).
     fn visible_related(&self, doc: &ProductDoc) -> Vec<i32> {
         doc.related.iter().copied().filter(|&id| self.exists(id)).collect()
@@ -248,7 +288,10 @@ impl<'a> Tx<'a> {
             return Vec::new();
         }
         let imported = &self.store.imported;
-        {
+        for &(sku, quantity) in &self.quantities {
+            imported.skus[sku].quantity.store(quantity, Ordering::Release);
+        }
+        if !self.staged.is_empty() || !self.new_styles.is_empty() || !self.new_skus.is_empty() {
             let mut live = self.store.live.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             for (id, doc) in std::mem::take(&mut self.staged) {
                 let doc = doc.map(Arc::new);
@@ -539,16 +582,17 @@ impl<'a> Tx<'a> {
     fn apply_delta(found: &mut FoundSku, delta: i32, field: &str) -> Result<(i32, i32), Rejection> {
         let sku = &mut found.doc.styles[found.style].skus.0[found.sku];
         let before = sku.quantity;
-        let after = i64::from(before) + i64::from(delta);
-        if after < 0 {
-            return Err(Rejection::InsufficientStock { available: before });
-        }
-        let after = i32::try_from(after).map_err(|_| Rejection::Invalid {
-            field: field.to_owned(),
-            message: format!("would take the quantity past {}", i32::MAX),
-        })?;
-        sku.quantity = after;
-        Ok((before, after))
+        sku.quantity = moved(before, delta, field)?;
+        Ok((before, sku.quantity))
+    }
+
+    /// Moves imported SKU `place`'s quantity by `delta` (applied at commit):
+    /// the SKU before and after.
+    fn delta_in_place(&mut self, place: SkuPlace, delta: i32, field: &str) -> Result<(i32, SkuDetail), Rejection> {
+        let before = self.quantity_at(place);
+        let after = moved(before, delta, field)?;
+        self.quantities.push((place.sku, after));
+        Ok((before, self.store.imported.sku_detail(place, after)))
     }
 
     fn log_adjustment(&mut self, detail: &SkuDetail, before: i32, reason: Option<&str>) {
@@ -565,6 +609,17 @@ impl<'a> Tx<'a> {
     }
 
     fn adjust(&mut self, id: SkuId, adjustment: &Adjustment, precondition: Option<&Precondition>) -> Outcome {
+        let reason = adjustment.reason.as_ref().map(|r| r.0.as_str());
+        if let Some(place) = self.imported_sku(id.get()) {
+            let now = self.store.imported.sku_detail(place, self.quantity_at(place));
+            check(precondition, || tag_of(&now))?;
+            let (before, detail) = self.delta_in_place(place, adjustment.delta.0, "delta")?;
+            self.log_adjustment(&detail, before, reason);
+            return Ok(Success::Sku {
+                created: false,
+                sku: detail,
+            });
+        }
         let mut found = self.sku(id.get()).ok_or_else(|| not_found("SKU", id.get()))?;
         check(precondition, || tag_of(&found.detail()))?;
         let (before, _) = Tx::apply_delta(&mut found, adjustment.delta.0, "delta")?;
@@ -584,11 +639,23 @@ impl<'a> Tx<'a> {
         for (index, item) in batch.adjustments.iter().enumerate() {
             let id = item.sku_id.0.get();
             let field = format!("adjustments[{index}].sku_id");
+            let delta_field = format!("adjustments[{index}].delta");
+            if let Some(place) = self.imported_sku(id) {
+                match self.delta_in_place(place, item.delta.0, &delta_field) {
+                    Ok((before, detail)) => {
+                        self.log_adjustment(&detail, before, reason);
+                        skus.push(detail);
+                    }
+                    Err(Rejection::InsufficientStock { available }) => short.push(Short { sku_id: id, available }),
+                    Err(other) => return Err(other),
+                }
+                continue;
+            }
             let mut found = self.sku(id).ok_or_else(|| Rejection::Invalid {
                 field: field.clone(),
                 message: format!("SKU {id} not found"),
             })?;
-            match Tx::apply_delta(&mut found, item.delta.0, &format!("adjustments[{index}].delta")) {
+            match Tx::apply_delta(&mut found, item.delta.0, &delta_field) {
                 Ok((before, _)) => {
                     let detail = found.detail();
                     self.log_adjustment(&detail, before, reason);

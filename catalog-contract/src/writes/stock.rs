@@ -56,11 +56,26 @@ pub async fn adjustments_move_stock_or_say_what_is_left(app: &WriteApp) {
     assert_eq!(styles["results"][0]["skus"][skus[0].to_string()]["quantity"], i32::MAX);
 }
 
+/// Brings SKU `sku` to `quantity` by one adjustment (so an imported SKU's
+/// product stays as imported, where a store may keep stock apart).
+async fn restock_to(app: &WriteApp, sku: i64, quantity: i64) {
+    let delta = quantity - self::quantity(app, sku).await;
+    if delta != 0 {
+        assert_eq!(app.send(adjust(app, sku, delta)).await.status, StatusCode::OK);
+    }
+}
+
 /// 200 concurrent sales of one unit at quantity 50: exactly 50 succeed,
-/// 150 are 409, the quantity ends at 0 and is never seen below it.
+/// 150 are 409, the quantity ends at 0 and is never seen below it; for a SKU
+/// created by a write and for one imported.
 pub async fn no_oversell_under_concurrency(app: &WriteApp) {
     let (_, skus) = app.product_with_skus(1, 50).await;
-    let sku = skus[0];
+    sell_200_of_50(app, skus[0]).await;
+    restock_to(app, 7, 50).await;
+    sell_200_of_50(app, 7).await;
+}
+
+async fn sell_200_of_50(app: &WriteApp, sku: i64) {
     let sales = join_all((0..200).map(|_| app.send(adjust(app, sku, -1)))).await;
     let ok = sales.iter().filter(|a| a.status == StatusCode::OK).count();
     let refused = sales.iter().filter(|a| a.status == StatusCode::CONFLICT).count();
@@ -80,9 +95,14 @@ pub async fn no_oversell_under_concurrency(app: &WriteApp) {
     assert_eq!(quantity(app, sku).await, 0);
 }
 
-/// Concurrent sales and restocks of one SKU sum exactly: no lost update.
+/// Concurrent sales and restocks sum exactly, on SKUs created by writes and
+/// on imported ones: no lost update.
 pub async fn concurrent_deltas_sum_exactly(app: &WriteApp) {
-    let (_, skus) = app.product_with_skus(2, 1000).await;
+    let (_, mut skus) = app.product_with_skus(2, 1000).await;
+    for imported in [8, 9] {
+        restock_to(app, imported, 1000).await;
+        skus.push(imported);
+    }
     let deltas: Vec<(i64, i64)> = (0..240).map(|i| (skus[i % 2], [-3, 5, -1, 2, -7, 4][i % 6])).collect();
     let answers = join_all(deltas.iter().map(|&(sku, delta)| app.send(adjust(app, sku, delta)))).await;
     assert!(answers.iter().all(|a| a.status == StatusCode::OK));
