@@ -153,7 +153,7 @@ async fn errors_and_health_answers_are_never_stored_and_have_no_etag() {
         assert_eq!(header(&response, "etag"), None, "{path}");
     }
     let refused = warp::test::request()
-        .method("DELETE")
+        .method("PUT")
         .path("/products/1")
         .reply(&app)
         .await;

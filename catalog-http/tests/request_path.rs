@@ -19,7 +19,8 @@ async fn every_answer_echoes_the_callers_request_id_or_carries_a_new_one() {
         (Method::GET, "/products/0", 400),
         (Method::GET, "/products/99999", 404),
         (Method::GET, "/nope", 404),
-        (Method::PATCH, "/products/1", 405),
+        (Method::PUT, "/products/1", 405),
+        (Method::PATCH, "/products/1", 501),
         (Method::GET, "/healthz", 200),
     ];
     for (method, path, status) in cases {
@@ -64,37 +65,38 @@ async fn every_answer_echoes_the_callers_request_id_or_carries_a_new_one() {
 #[tokio::test]
 async fn allow_405_and_preflight_methods_come_from_the_route_table() {
     let app = app();
-    for path in [
-        "/products",
-        "/products/1/styles",
-        "/healthz",
-        "/metrics",
-        "/openapi.json",
+    for (path, allowed) in [
+        ("/products", "GET, HEAD, POST, OPTIONS"),
+        ("/products/1/styles", "GET, HEAD, POST, OPTIONS"),
+        ("/products/1/related", "GET, HEAD, OPTIONS"),
+        ("/skus/1", "GET, HEAD, PATCH, DELETE, OPTIONS"),
+        ("/adjustments", "POST, OPTIONS"),
+        ("/healthz", "GET, HEAD, OPTIONS"),
+        ("/metrics", "GET, HEAD, OPTIONS"),
+        ("/openapi.json", "GET, HEAD, OPTIONS"),
     ] {
-        let refused = warp::test::request().method("DELETE").path(path).reply(&app).await;
+        let refused = warp::test::request().method("PUT").path(path).reply(&app).await;
         assert_eq!(refused.status(), 405, "{path}");
-        assert_eq!(refused.headers()["allow"], "GET, HEAD, OPTIONS", "{path}");
+        assert_eq!(refused.headers()["allow"], allowed, "{path}");
         let options = warp::test::request().method("OPTIONS").path(path).reply(&app).await;
         assert_eq!(options.status(), 204, "{path}");
-        assert_eq!(options.headers()["allow"], "GET, HEAD, OPTIONS", "{path}");
+        assert_eq!(options.headers()["allow"], allowed, "{path}");
+        let asked = allowed.split(", ").next().unwrap_or("GET");
         let preflight = warp::test::request()
             .method("OPTIONS")
             .path(path)
             .header("origin", "https://shop.example")
-            .header("access-control-request-method", "GET")
+            .header("access-control-request-method", asked)
             .reply(&app)
             .await;
         assert_eq!(preflight.status(), 200, "{path}");
-        assert_eq!(
-            preflight.headers()["access-control-allow-methods"],
-            "GET, HEAD, OPTIONS"
-        );
+        assert_eq!(preflight.headers()["access-control-allow-methods"], allowed);
         assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
         let refused_preflight = warp::test::request()
             .method("OPTIONS")
             .path(path)
             .header("origin", "https://shop.example")
-            .header("access-control-request-method", "DELETE")
+            .header("access-control-request-method", "PUT")
             .reply(&app)
             .await;
         assert_eq!(refused_preflight.status(), 403, "{path}");
