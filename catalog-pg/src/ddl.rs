@@ -85,7 +85,10 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
                 conn.batch_execute(&format!("ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog"))?;
             }
             Some(Outdated::ReadModel) => {
-                conn.batch_execute("SET LOCAL search_path = catalog, public; DROP TABLE IF EXISTS product_styles")?;
+                conn.batch_execute(
+                    "SET LOCAL search_path = catalog, public; DROP TABLE IF EXISTS product_styles; \
+                     CREATE INDEX IF NOT EXISTS related_target ON related (related_product_id)",
+                )?;
                 conn.batch_execute(READ_MODEL)?;
             }
             None => {}
@@ -98,7 +101,8 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
 enum Outdated {
     /// There is none.
     Missing,
-    /// Its read model has an earlier form.
+    /// Its read model has an earlier form, or it lacks what the writes
+    /// need (the read model's functions, the index of related targets).
     ReadModel,
 }
 
@@ -113,6 +117,9 @@ fn outdated(conn: &mut PgConnection) -> QueryResult<Option<Outdated>> {
     )? && holds(
         conn,
         "SELECT FROM pg_proc WHERE proname = 'product_styles_render' AND pronamespace = 'catalog'::regnamespace",
+    )? && holds(
+        conn,
+        "SELECT FROM pg_indexes WHERE schemaname = 'catalog' AND indexname = 'related_target'",
     )?;
     Ok((!current).then_some(Outdated::ReadModel))
 }
