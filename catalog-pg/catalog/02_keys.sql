@@ -25,6 +25,7 @@ CREATE INDEX styles_product ON styles (product_id, id);
 CREATE INDEX photos_style ON photos (style_id, id);
 CREATE INDEX skus_style ON skus (style_id, id);
 CREATE INDEX related_product ON related (current_product_id, id);
+CREATE INDEX related_target ON related (related_product_id);  -- a deleted product leaves every related answer
 
 ALTER TABLE features ADD FOREIGN KEY (product_id) REFERENCES products (id);
 ALTER TABLE styles ADD FOREIGN KEY (product_id) REFERENCES products (id);

@@ -89,6 +89,9 @@ pub(crate) enum Checkout {
     Wait,
     /// Takes a free connection, or fails at once with [`ReadError::Busy`].
     NoWait,
+    /// Waits in line up to this long, however many wait (writes: a burst of
+    /// sales of one SKU must queue, not be shed).
+    Queue(Duration),
 }
 
 impl Checkout {
@@ -115,6 +118,11 @@ impl Checkout {
             Checkout::NoWait => {
                 let mut timeouts = pool.timeouts();
                 timeouts.wait = Some(Duration::ZERO);
+                pool.timeout_get(&timeouts).await
+            }
+            Checkout::Queue(wait) => {
+                let mut timeouts = pool.timeouts();
+                timeouts.wait = Some(wait);
                 pool.timeout_get(&timeouts).await
             }
         };

@@ -18,6 +18,21 @@ use crate::error::PgError;
 /// decimal: 7161132844275689249.)
 pub const IMPORT_LOCK_KEY: i64 = 0x6361_7461_6c6f_6721; // "catalog!"
 
+/// The key of the write gate: an import holds it exclusively (transaction
+/// level) from its start to its swap's commit, and every write transaction
+/// first tries to take it in shared mode without waiting, so a write that
+/// arrives while an import runs fails at once (503 with `Retry-After`) and is
+/// never applied to a catalog the swap is about to replace. Distinct from
+/// [`IMPORT_LOCK_KEY`], so a running write never makes an import think another
+/// import runs.
+pub const WRITE_GATE_KEY: i64 = 0x6361_7461_6c6f_6757; // "catalogW"
+
+/// The key of the change log's barrier: a writer holds it in shared mode
+/// from just before it draws its entries' `seq` to its commit; a reader of the
+/// change log takes it exclusively before its snapshot, so every `seq` drawn
+/// before the read has committed by then (see `write::log`).
+pub(crate) const CHANGES_BARRIER_KEY: i64 = 0x6361_7461_6c6f_6753; // "catalogS"
+
 /// The schema an import builds before it becomes `catalog`.
 pub(crate) const NEXT_SCHEMA: &str = "catalog_next";
 
@@ -60,7 +75,9 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
         return Ok(());
     }
     conn.transaction(|conn| {
-        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})"))?;
+        conn.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY}); SELECT pg_advisory_xact_lock({WRITE_GATE_KEY})"
+        ))?;
         match outdated(conn)? {
             Some(Outdated::Missing) => {
                 create_tables(conn)?;
@@ -68,7 +85,10 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
                 conn.batch_execute(&format!("ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog"))?;
             }
             Some(Outdated::ReadModel) => {
-                conn.batch_execute("SET LOCAL search_path = catalog, public; DROP TABLE IF EXISTS product_styles")?;
+                conn.batch_execute(
+                    "SET LOCAL search_path = catalog, public; DROP TABLE IF EXISTS product_styles; \
+                     CREATE INDEX IF NOT EXISTS related_target ON related (related_product_id)",
+                )?;
                 conn.batch_execute(READ_MODEL)?;
             }
             None => {}
@@ -81,7 +101,8 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
 enum Outdated {
     /// There is none.
     Missing,
-    /// Its read model has an earlier form.
+    /// Its read model has an earlier form, or it lacks what the writes
+    /// need (the read model's functions, the index of related targets).
     ReadModel,
 }
 
@@ -93,6 +114,12 @@ fn outdated(conn: &mut PgConnection) -> QueryResult<Option<Outdated>> {
         conn,
         "SELECT FROM information_schema.columns \
          WHERE table_schema = 'catalog' AND table_name = 'product_styles' AND column_name = 'results'",
+    )? && holds(
+        conn,
+        "SELECT FROM pg_proc WHERE proname = 'product_styles_render' AND pronamespace = 'catalog'::regnamespace",
+    )? && holds(
+        conn,
+        "SELECT FROM pg_indexes WHERE schemaname = 'catalog' AND indexname = 'related_target'",
     )?;
     Ok((!current).then_some(Outdated::ReadModel))
 }

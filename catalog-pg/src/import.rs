@@ -16,7 +16,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::ddl::{self, IMPORT_LOCK_KEY, NEXT_SCHEMA};
+use crate::ddl::{self, CHANGES_BARRIER_KEY, IMPORT_LOCK_KEY, NEXT_SCHEMA, WRITE_GATE_KEY};
 use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
@@ -68,6 +68,9 @@ pub fn import_with_observer(
         conn.batch_execute("ROLLBACK")?;
         return Err(PgError::ImportRunning);
     }
+    // Close the write gate for the whole run: running writes finish first,
+    // and every write from now to the swap's commit is refused at once.
+    conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_GATE_KEY})"))?;
     ddl::create_tables(&mut conn)?;
 
     let started = Instant::now();
@@ -105,12 +108,23 @@ pub fn import_with_observer(
     // own: dropping it inside the swap would lock its tables, and make every
     // read arriving meanwhile wait, until its files were unlinked at commit.
     // A `catalog_old` left by an import that stopped in between is dropped
-    // by the next one.
+    // by the next one. In the same transaction, the id sequences rise above
+    // the new catalog's ids (never below what they handed out before), and
+    // the change log gets its `catalog.imported` entry (under the barrier,
+    // as every entry: see `write::log`).
     let started = Instant::now();
     conn.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS catalog_old CASCADE; ALTER SCHEMA catalog RENAME TO catalog_old; \
-         ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; COMMIT;"
+         ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; SELECT catalog_meta.raise_ids(); \
+         SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY});"
     ))?;
+    diesel::sql_query(
+        "INSERT INTO catalog_meta.changes (token, request_id, kind, after) \
+         VALUES ('', 'import-' || $1, 'catalog.imported', jsonb_build_object('generation', $1))",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(generation)
+    .execute(&mut conn)?;
+    conn.batch_execute("COMMIT")?;
     let swap = started.elapsed();
     let started = Instant::now();
     conn.batch_execute("DROP SCHEMA catalog_old CASCADE")?;

@@ -11,6 +11,10 @@
 //!   names some (reads go to them in turn, the primary stands in). The styles
 //!   answer is stored pre-rendered:
 //!   [`styles_body`](catalog_core::CatalogStore::styles_body) sends its bytes.
+//! - [`PgStore`] is also a [`CatalogWriter`](catalog_core::CatalogWriter):
+//!   every write is one transaction on the primary with `synchronous_commit`
+//!   on, its change-log entries and idempotency record in schema
+//!   `catalog_meta`, which imports never swap.
 
 mod config;
 mod connect;
@@ -28,10 +32,11 @@ mod store;
 mod styles_document;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod write;
 
 pub use config::PgConfig;
 pub use connect::WAITERS_PER_CONNECTION;
-pub use ddl::IMPORT_LOCK_KEY;
+pub use ddl::{IMPORT_LOCK_KEY, WRITE_GATE_KEY};
 pub use error::PgError;
 pub use import::{PgImport, import, import_with_observer};
 pub use migrate::migrate;

@@ -8,6 +8,7 @@ use diesel::QueryResult;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, TryFutureExt};
 
 use crate::config::PgConfig;
 use crate::connect::{Checkout, no_answer, pool};
@@ -19,6 +20,10 @@ use crate::routing::Reads;
 /// fine for imports and reads, whose work is redone): an acknowledged write
 /// must be on disk first.
 const DURABLE_COMMIT: &str = "SET LOCAL synchronous_commit = on";
+
+/// Longest a write waits in line for a connection of the primary: writes
+/// queue rather than being shed, so a burst on one SKU is served in turn.
+const WRITE_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 /// The primary's pool and the replicas' pools of one store.
 pub(crate) struct Pools {
@@ -77,23 +82,70 @@ impl Pools {
     /// timeout is [`StoreError::Unavailable`]); a transaction that gives no
     /// answer within the statement timeout plus the connect timeout loses its
     /// connection, which rolls it back.
-    #[cfg_attr(not(test), allow(dead_code))] // for the write paths to come
-    pub(crate) async fn write<T: Send>(
+    #[cfg_attr(not(test), allow(dead_code))] // the writes use `transact`
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>> + Send,
     ) -> Result<T, StoreError> {
-        let mut conn = Checkout::Wait.connection(&self.primary).await?;
+        self.transact(|conn| work(conn).map_err(Failed::Query).boxed())
+            .await
+            .map_err(|failed| match failed {
+                Failed::Query(err) => read_error(err).into(),
+                Failed::Store(err) => err,
+            })
+    }
+
+    /// [`write`](Self::write) with the error type of `work`: anything that a
+    /// diesel error or a [`StoreError`] converts into (a diesel error stays
+    /// as it is, for the caller to map with [`read_error`]).
+    pub(crate) async fn transact<T: Send, E: From<diesel::result::Error> + From<StoreError> + Send>(
+        &self,
+        work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, Result<T, E>> + Send,
+    ) -> Result<T, E> {
+        let mut conn = Checkout::Queue(WRITE_QUEUE_WAIT)
+            .connection(&self.primary)
+            .await
+            .map_err(|err| E::from(StoreError::from(err)))?;
         let transaction = conn.transaction(async move |conn| {
             conn.batch_execute(DURABLE_COMMIT).await?;
             work(conn).await
         });
         match tokio::time::timeout(self.answer_timeout, transaction).await {
-            Ok(answer) => answer.map_err(|err| read_error(err).into()),
+            Ok(answer) => answer,
             Err(_) => {
                 drop(Object::take(conn));
-                Err(no_answer(self.answer_timeout).into())
+                Err(E::from(StoreError::from(no_answer(self.answer_timeout))))
             }
         }
+    }
+
+    /// Runs the read-only `query` on the primary, never on a replica (for
+    /// the writers' own reads: a SKU right after it changed).
+    pub(crate) async fn read_primary<T>(
+        &self,
+        query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<T, StoreError> {
+        crate::connect::run(&self.primary, Checkout::Wait, self.answer_timeout, &query)
+            .await
+            .map_err(StoreError::from)
+    }
+}
+
+/// Why a [`Pools::transact`] of plain queries failed.
+enum Failed {
+    Query(diesel::result::Error),
+    Store(StoreError),
+}
+
+impl From<diesel::result::Error> for Failed {
+    fn from(err: diesel::result::Error) -> Failed {
+        Failed::Query(err)
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(err: StoreError) -> Failed {
+        Failed::Store(err)
     }
 }
 

@@ -32,7 +32,7 @@ mod styles;
 /// the store recovers by itself when a server comes back.
 #[derive(Clone)]
 pub struct PgStore {
-    pools: Arc<Pools>,
+    pub(crate) pools: Arc<Pools>,
 }
 
 impl From<ProductRow> for Product {
@@ -132,13 +132,7 @@ impl CatalogStore for PgStore {
     /// sent as they are, without parsing.
     async fn styles_body(&self, id: ProductId) -> Result<Vec<u8>, StoreError> {
         let results = self.styles_results(id).await?;
-        let mut body = Vec::with_capacity(results.len() + 40);
-        body.extend_from_slice(b"{\"product_id\":\"");
-        body.extend_from_slice(itoa::Buffer::new().format(id.get()).as_bytes());
-        body.extend_from_slice(b"\",\"results\":");
-        body.extend_from_slice(results.as_bytes());
-        body.push(b'}');
-        Ok(body)
+        Ok(styles_body_of(id.get(), &results))
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {
@@ -191,6 +185,18 @@ impl CatalogStore for PgStore {
     fn pool_status(&self) -> Vec<PoolStatus> {
         self.pools.status()
     }
+}
+
+/// The styles answer of product `id` whose stored `results` are `results`
+/// (the bytes `GET /products/:id/styles` sends, whose tag a style write checks).
+pub(crate) fn styles_body_of(id: i32, results: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(results.len() + 40);
+    body.extend_from_slice(b"{\"product_id\":\"");
+    body.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+    body.extend_from_slice(b"\",\"results\":");
+    body.extend_from_slice(results.as_bytes());
+    body.push(b'}');
+    body
 }
 
 /// The statement that tells whether product `id` exists (`Some(id)` if it

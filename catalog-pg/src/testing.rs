@@ -111,6 +111,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Runs the SQL `statements` on the database at `url` (test set-up).
+pub fn execute(url: &str, statements: &str) {
+    let mut conn = PgConnection::establish(url).unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"));
+    conn.batch_execute(statements)
+        .unwrap_or_else(|err| panic!("{statements}: {err}"));
+}
+
 /// A name suffix unique within this process.
 fn unique_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};

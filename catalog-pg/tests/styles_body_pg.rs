@@ -161,3 +161,30 @@ async fn the_benchmarked_forms_answer_as_the_read_model() {
         );
     }
 }
+
+/// The writes rebuild one product's row with `product_styles_render`; the
+/// import builds every row in bulk: the two give the same bytes for every
+/// product of a generated catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_product_render_is_the_bulk_build_byte_for_byte() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        differ: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+    }
+    let fixture = Fixture::standard();
+    let (db, _pg, _mem) = both_stores(fixture.path()).await;
+    let mut conn = diesel::PgConnection::establish(db.url()).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "SET search_path = catalog").unwrap();
+    let count = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE results IS DISTINCT FROM product_styles_render(product_id)) AS differ, \
+                count(*) AS rows FROM product_styles",
+    )
+    .get_result::<Count>(&mut conn)
+    .unwrap();
+    assert!(count.rows > 0);
+    assert_eq!(count.differ, 0, "of {} rows", count.rows);
+}

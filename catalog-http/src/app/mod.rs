@@ -227,8 +227,10 @@ impl App {
                 let store = Arc::new(load::mem_from_dir(data, rejects)?);
                 (store.clone(), Some(store))
             }
-            // PostgreSQL's write side is not built yet: its write routes answer 501.
-            StoreSettings::Postgres(config) => (Arc::new(PgStore::connect(config).await?), None),
+            StoreSettings::Postgres(config) => {
+                let store = Arc::new(PgStore::connect(config).await?);
+                (store.clone(), Some(store))
+            }
         };
         let writes = writer.map(|writer| Writes {
             writer,

@@ -48,6 +48,39 @@ impl PrivateCluster {
         self.script(&["replica", "down"]);
     }
 
+    /// Kills the primary as a crash would: SIGKILL to its postmaster and
+    /// every process it started, at once (no checkpoint, no WAL flush at
+    /// exit), then waits until they are gone. [`up`](Self::up) restarts it
+    /// with crash recovery.
+    pub fn kill(&self) {
+        let pid_file = self.dir.join("postmaster.pid");
+        let contents = std::fs::read_to_string(&pid_file).unwrap_or_else(|err| panic!("{}: {err}", pid_file.display()));
+        let postmaster = contents.lines().next().expect("the postmaster's pid").trim().to_owned();
+        let children = Command::new("pgrep")
+            .args(["-P", &postmaster])
+            .output()
+            .expect("run pgrep");
+        let children = String::from_utf8_lossy(&children.stdout).into_owned();
+        let mut pids: Vec<&str> = children.split_whitespace().collect();
+        pids.push(&postmaster);
+        Command::new("kill")
+            .arg("-KILL")
+            .args(&pids)
+            .status()
+            .expect("run kill");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while pids
+            .iter()
+            .any(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the killed cluster's processes did not exit"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Stops the replica's processes where they are (SIGSTOP), as a host
     /// that stops answering without refusing connections: connections open
     /// and queries are sent, and nothing comes back.

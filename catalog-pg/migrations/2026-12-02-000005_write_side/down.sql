@@ -1,0 +1,1 @@
+DROP SCHEMA catalog_meta CASCADE;
