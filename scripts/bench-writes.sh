@@ -9,13 +9,20 @@
 # log, each taking exactly one unit from a different quantity: no lost
 # update). Rounds alternate adjust and read.
 #
+# PostgreSQL (STORE=pg): the same adjustments against pgbench's built-in
+# tpcb-like transaction on the same cluster with synchronous_commit on
+# (target: adjustments >= 0.5x its tps), rounds alternating; then the hot
+# SKU. The 1M catalog is imported first if the cluster does not hold it.
+#
 # Usage: scripts/bench-writes.sh   (environment overrides below)
+#   STORE=mem|pg
 #   PRODUCTS=1000000 (generated with seed 1, 0.1% dirty, if missing)
 #   DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=3
 # Installs wrk (Debian) when missing. Appends to docs/bench/writes/results.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
+store=${STORE:-mem}
 products=${PRODUCTS:-1000000}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
@@ -23,8 +30,8 @@ threads=${THREADS:-2}
 rounds=${ROUNDS:-3}
 port=3471
 data=.data/gen-$products
-out=docs/bench/writes
-mkdir -p "$out"
+out_dir=docs/bench/writes
+mkdir -p "$out_dir"
 
 install_tools wrk:wrk
 cargo build --release -q -p catalog-http
@@ -38,8 +45,19 @@ url=http://127.0.0.1:$port
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tokens"; }
 trap cleanup EXIT
-RUST_LOG=warn "$bin" serve --store mem --data "$data" --listen "127.0.0.1:$port" \
-  --tokens-file "$tokens/tokens" --rejects /tmp/bench-writes-rejects.csv >/tmp/bench-writes.log 2>&1 &
+if [ "$store" = pg ]; then
+  db_url=$(ensure_pg_catalog "$bin" "$data" "$products")
+  admin_url="${db_url%%\?*}"
+  bench_url="${admin_url%/*}/pgbench"
+  psql "${admin_url%/*}/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'pgbench'" | grep -q 1 ||
+    psql "${admin_url%/*}/postgres" -qc "CREATE DATABASE pgbench"
+  pgbench -q -i -s 10 "$bench_url" >/dev/null 2>&1
+  source_args=(--store pg --database-url "$db_url" --pool-size "${POOL_SIZE:-16}")
+else
+  source_args=(--store mem --data "$data")
+fi
+RUST_LOG=warn "$bin" serve "${source_args[@]}" --listen "127.0.0.1:$port" \
+  --tokens-file "$tokens/tokens" --rejects /tmp/bench-writes-rejects.csv >/tmp/bench-writes-service.log 2>&1 &
 pid=$!
 wait_for "http://127.0.0.1:$port/healthz"
 
@@ -48,12 +66,20 @@ row() { # run route
   local json
   json=$(ROUTE=$2 MAX_SKU=$max_sku TOKEN=$token wrk -t"$threads" -c"$connections" -d"$duration" \
     -s scripts/load/writes.lua "http://127.0.0.1:$port" | tail -1)
-  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"mem\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"$2\",${json#\{}" |
-    tee -a "$out/results.jsonl"
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"$store\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"$2\",${json#\{}" |
+    tee -a "$out_dir/results.jsonl"
+}
+pgbench_row() { # run: pgbench's tpcb-like transaction, synchronous_commit on, same clients
+  local out tps lat
+  out=$(PGOPTIONS='-c synchronous_commit=on' pgbench -n -c "$connections" -j "$threads" -T "${duration%s}" "$bench_url" 2>&1)
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"pgbench\",\"rps\":$tps,\"latency_avg_ms\":$lat}" |
+    tee -a "$out_dir/results.jsonl"
 }
 for round in $(seq "$rounds"); do
   row "round $round" adjust
-  row "round $round" sku
+  if [ "$store" = pg ]; then pgbench_row "round $round"; else row "round $round" sku; fi
 done
 # The hot run: SKU 1 stocked high, every connection selling it.
 tag=$(curl -sfI "$url/skus/1" | sed -n 's/^etag: //Ip' | tr -d '\r')
@@ -62,14 +88,15 @@ curl -sf -X PATCH "$url/skus/1" -H "authorization: Bearer $token" -H 'content-ty
 seq_before=$(python3 scripts/load/changes.py last "$url" "$token")
 row hot hot
 python3 scripts/load/changes.py check-hot "$url" "$token" "$seq_before" 1 100000000
-python3 - "$out/results.jsonl" "$stamp" <<'PY'
+python3 - "$out_dir/results.jsonl" "$stamp" "$store" <<'PY'
 import json, statistics, sys
-path, stamp = sys.argv[1], sys.argv[2]
+path, stamp, store = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(path) if line.strip()]
 rows = [r for r in rows if r.get("at") == stamp]
+reference = "pgbench" if store == "pg" else "sku"
 med = lambda route, key: statistics.median(r[key] for r in rows if r["route"] == route)
 ratio = statistics.median(
-    a["rps"] / s["rps"] for a, s in zip([r for r in rows if r["route"] == "adjust"], [r for r in rows if r["route"] == "sku"]))
-print(f"adjust {med('adjust','rps'):.0f}/s p99 {med('adjust','p99_ms'):.2f} ms; GET /skus {med('sku','rps'):.0f}/s; "
+    a["rps"] / s["rps"] for a, s in zip([r for r in rows if r["route"] == "adjust"], [r for r in rows if r["route"] == reference]))
+print(f"{store}: adjust {med('adjust','rps'):.0f}/s p99 {med('adjust','p99_ms'):.2f} ms; {reference} {med(reference,'rps'):.0f}/s; "
       f"median round ratio {ratio:.2f} (target >= 0.5); hot SKU {med('hot','rps'):.0f}/s p99 {med('hot','p99_ms'):.2f} ms")
 PY
