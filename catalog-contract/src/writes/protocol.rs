@@ -41,7 +41,6 @@ pub async fn writes_need_a_valid_token(app: &WriteApp) {
             if let Some(body) = &body {
                 call = call.json(body);
             }
-            let mut call = call;
             if let Some(token) = token {
                 call = call.token(token);
             }

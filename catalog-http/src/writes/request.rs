@@ -198,18 +198,19 @@ mod tests {
                 b"{}",
             )
         };
-        assert!(key("order-1001").unwrap().is_some());
+        assert!(key("order-1001").ok().flatten().is_some());
         assert!(key("has space").is_err());
         assert!(key("").is_err());
-        let first = key("k").unwrap().unwrap();
+        let first = key("k").ok().flatten().expect("a key");
         let other_body = idempotency_key(
             &headers(&[("idempotency-key", "k")]),
             &Method::POST,
             "/adjustments",
             b"{ }",
         )
-        .unwrap()
-        .unwrap();
+        .ok()
+        .flatten()
+        .expect("a key");
         assert_ne!(first.fingerprint, other_body.fingerprint);
     }
 }
