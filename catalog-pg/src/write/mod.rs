@@ -282,7 +282,13 @@ impl CatalogWriter for PgStore {
     async fn write(&self, request: WriteRequest) -> Result<Written, WriteError> {
         let ran = self.pools.transact(move |conn| run_write(conn, request).boxed()).await;
         match ran {
-            Ok(written) => Ok(written),
+            Ok(written) => {
+                // Read your writes through replicas (see `routing`).
+                if !written.touched.is_empty() {
+                    self.pools.fence_after_write().await;
+                }
+                Ok(written)
+            }
             Err(TxError::Rejected(rejection)) => Ok(Written {
                 answer: WriteAnswer::of(&Err(rejection)),
                 replayed: false,
