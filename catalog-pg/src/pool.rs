@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use catalog_core::{PoolStatus, StoreError};
 use diesel::QueryResult;
+use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::future::BoxFuture;
@@ -115,6 +116,33 @@ impl Pools {
             Err(_) => {
                 drop(Object::take(conn));
                 Err(E::from(StoreError::from(no_answer(self.answer_timeout))))
+            }
+        }
+    }
+
+    /// After a write that changed something: with replicas, remembers the
+    /// primary's WAL position now (past the write's commit), so this
+    /// instance reads from no replica that has not replayed it (see
+    /// [`Reads::fence`]). Without replicas, nothing to do.
+    pub(crate) async fn fence_after_write(&self) {
+        if !self.reads.has_replicas() {
+            return;
+        }
+        let position = self
+            .read_primary(|conn| {
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint",
+                ))
+                .get_result::<i64>(&mut &*conn)
+                .boxed()
+            })
+            .await;
+        match position {
+            Ok(lsn) => self.reads.fence(u64::try_from(lsn).unwrap_or(u64::MAX)),
+            // Not knowing the position, no replica is known to have it.
+            Err(err) => {
+                tracing::warn!(%err, "cannot read the primary's WAL position after a write; reads stay on the primary");
+                self.reads.fence(u64::MAX);
             }
         }
     }

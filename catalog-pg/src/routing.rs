@@ -16,8 +16,15 @@
 //! server is up, and asking another would only double the wait. Replicas lag
 //! the primary by their replay delay: right after an import a replica may
 //! still serve the previous catalog for a moment.
+//!
+//! **Read your writes.** After a write that changed something, the store
+//! remembers the primary's WAL position ([`Reads::fence`]); until a replica
+//! has replayed past the highest such position, this instance's reads are
+//! not sent to it but to the primary. Each replica's replayed position is
+//! asked (`pg_last_wal_replay_lsn()`) only when a fence passes what it was
+//! last seen to have replayed, so without writes reads cost what they did.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use catalog_core::{PoolStatus, StoreError};
@@ -45,12 +52,17 @@ pub(crate) struct Reads {
     answer_timeout: Duration,
     /// How long a replica is held out of rotation while one read tries it again.
     probe_hold: Duration,
+    /// The highest WAL position (bytes) a write of this instance left on the
+    /// primary: a replica serves reads once it has replayed past it.
+    fence: AtomicU64,
 }
 
 /// One read replica and its health.
 struct Replica {
     pool: Pool<AsyncPgConnection>,
     health: Health,
+    /// The highest WAL position it was seen to have replayed.
+    replayed: AtomicU64,
 }
 
 impl Reads {
@@ -64,6 +76,7 @@ impl Reads {
                 Ok(Replica {
                     pool: pool(url, config)?,
                     health: Health::default(),
+                    replayed: AtomicU64::new(0),
                 })
             })
             .collect::<Result<_, PgError>>()?;
@@ -76,7 +89,47 @@ impl Reads {
             backoff: config.replica_backoff,
             answer_timeout,
             probe_hold: config.connect_timeout.saturating_add(answer_timeout),
+            fence: AtomicU64::new(0),
         })
+    }
+
+    /// Whether reads may go to replicas (and so writes must set a fence).
+    pub(crate) fn has_replicas(&self) -> bool {
+        !self.replicas.is_empty()
+    }
+
+    /// Reads go to no replica that has not replayed up to WAL position `lsn`.
+    pub(crate) fn fence(&self, lsn: u64) {
+        self.fence.fetch_max(lsn, Ordering::AcqRel);
+    }
+
+    /// Whether `replica` has replayed past the fence (asking it when the
+    /// fence passed what it was last seen to have replayed); a replica that
+    /// cannot tell is not caught up.
+    async fn caught_up(&self, replica: &Replica, checkout: Checkout) -> bool {
+        let fence = self.fence.load(Ordering::Acquire);
+        if fence <= replica.replayed.load(Ordering::Acquire) {
+            return true;
+        }
+        let replayed = run(&replica.pool, checkout, self.answer_timeout, &|conn| {
+            use diesel::sql_types::BigInt;
+            use diesel_async::RunQueryDsl;
+            use futures_util::FutureExt;
+            diesel::select(diesel::dsl::sql::<BigInt>(
+                "coalesce((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)",
+            ))
+            .get_result::<i64>(&mut &*conn)
+            .boxed()
+        })
+        .await;
+        match replayed {
+            Ok(lsn) => {
+                let lsn = u64::try_from(lsn).unwrap_or(0);
+                replica.replayed.fetch_max(lsn, Ordering::AcqRel);
+                lsn >= fence
+            }
+            Err(_) => false,
+        }
     }
 
     /// Runs the read-only `query` on the next replica that is up, or on the
@@ -128,7 +181,9 @@ impl Reads {
         checkout: Checkout,
         query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
     ) -> Result<T, ReadError> {
-        if let Some((number, replica)) = self.next_replica() {
+        if let Some((number, replica)) = self.next_replica()
+            && self.caught_up(replica, checkout).await
+        {
             match run(&replica.pool, checkout, self.answer_timeout, &query).await {
                 Err(ReadError::Unreachable(reason)) => {
                     if let Some(backoff) = replica.health.failed(self.elapsed_ms(), self.backoff) {

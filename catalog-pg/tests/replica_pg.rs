@@ -209,3 +209,87 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
     }
     replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
 }
+
+/// Read your writes: with the replica's replay paused, the reads that follow
+/// a write on the same instance show it (they go to the primary until the
+/// replica has replayed past the write); once replay resumes they go back
+/// to the replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_after_a_write_show_it_while_the_replica_lags() {
+    use catalog_core::CatalogWriter;
+    use catalog_core::write::{Adjustment, Delta, ProductPatch, WriteContext, WriteOp, WriteRequest};
+
+    let cluster = PrivateCluster::new("ryw");
+    let replica_url = cluster.replica_up();
+    let primary_url = cluster.up();
+    let fixture = Fixture::generate(&GenerateConfig {
+        products: 20,
+        seed: 4,
+        dirty_rate: 0.0,
+    });
+    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
+    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("import into the primary");
+    wait_for_replay(&primary_url, &replica_url);
+    let mut config = PgConfig::new(&primary_url);
+    config.replica_urls = vec![replica_url.clone()];
+    let store = PgStore::connect(&config).await.expect("connect with a replica");
+    let mut replica_admin = connect(&replica_url.replace("/catalog", "/postgres"));
+    replica_admin.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+
+    let request = |op| WriteRequest {
+        op,
+        context: WriteContext {
+            token: "t".into(),
+            request_id: "r".into(),
+            ..WriteContext::default()
+        },
+    };
+    let id = ProductId::new(1).unwrap();
+    let patch = ProductPatch {
+        name: Some(catalog_core::write::NonEmpty("Written".into())),
+        ..ProductPatch::default()
+    };
+    let written = store
+        .write(request(WriteOp::UpdateProduct(id, patch)))
+        .await
+        .expect("a write");
+    assert_eq!(written.answer.status, 200, "{}", written.answer.body);
+    for _ in 0..5 {
+        assert_eq!(product_name(&store, 1).await, "Written", "the instance reads its write");
+    }
+    let styles = store.styles(id).await.unwrap();
+    let sku = styles.results[0].skus.0[0].clone();
+    let adjusted = store
+        .write(request(WriteOp::AdjustSku(
+            catalog_core::SkuId::new(sku.id).unwrap(),
+            Adjustment {
+                delta: Delta(3),
+                reason: None,
+            },
+        )))
+        .await
+        .expect("an adjustment");
+    assert_eq!(adjusted.answer.status, 200);
+    let now = store.styles(id).await.unwrap();
+    assert_eq!(
+        now.results[0].skus.0[0].quantity,
+        sku.quantity + 3,
+        "the styles answer shows it"
+    );
+    let on_replica = PgStore::connect(&PgConfig::new(&replica_url))
+        .await
+        .expect("the replica alone");
+    assert_ne!(
+        product_name(&on_replica, 1).await,
+        "Written",
+        "the replica has not replayed it"
+    );
+
+    replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+    wait_for_replay(&primary_url, &replica_url);
+    assert_eq!(product_name(&on_replica, 1).await, "Written");
+    assert_eq!(product_name(&store, 1).await, "Written");
+}

@@ -195,7 +195,7 @@ pub(super) async fn keep(
     .bind::<Text, _>(answer)
     .execute(conn)
     .await?;
-    if KEPT.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
+    if KEPT.fetch_add(1, Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {
         conn.batch_execute(
             "DELETE FROM catalog_meta.idempotency WHERE ctid IN (SELECT ctid FROM catalog_meta.idempotency \
              WHERE created_at < now() - interval '24 hours' ORDER BY created_at LIMIT 1000)",

@@ -19,8 +19,8 @@
 //! Locks are taken in one global order, so writes never deadlock: SKU rows
 //! (ascending id), then the products' `product_styles` rows (ascending
 //! product id), then product rows. Adjustments are one conditional `UPDATE
-//! ... WHERE quantity + delta BETWEEN 0 AND i32::MAX`; a `CHECK (quantity
-//! >= 0)` backs it. Every write that changes styles, photos or SKUs rebuilds
+//! ... WHERE quantity + delta BETWEEN 0 AND i32::MAX`; a
+//! `CHECK (quantity >= 0)` backs it. Every write that changes styles, photos or SKUs rebuilds
 //! its product's `product_styles` row (`product_styles_render`, the SQL
 //! shared with the import) in the same transaction.
 
@@ -282,7 +282,13 @@ impl CatalogWriter for PgStore {
     async fn write(&self, request: WriteRequest) -> Result<Written, WriteError> {
         let ran = self.pools.transact(move |conn| run_write(conn, request).boxed()).await;
         match ran {
-            Ok(written) => Ok(written),
+            Ok(written) => {
+                // Read your writes through replicas (see `routing`).
+                if !written.touched.is_empty() {
+                    self.pools.fence_after_write().await;
+                }
+                Ok(written)
+            }
             Err(TxError::Rejected(rejection)) => Ok(Written {
                 answer: WriteAnswer::of(&Err(rejection)),
                 replayed: false,

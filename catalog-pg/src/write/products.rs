@@ -56,13 +56,22 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Product `id` with its row locked, and its features.
-    async fn locked_product(&mut self, id: i32) -> Result<Option<ProductDetail>, TxError> {
-        let row = statements::product(id)
-            .for_update()
-            .get_result::<ProductRow>(self.conn)
-            .await
-            .optional()?;
+    /// Product `id` with its row locked, and its features: `FOR UPDATE` to
+    /// delete it, else `FOR NO KEY UPDATE` (which the foreign-key checks of
+    /// concurrent inserts under the product do not wait for).
+    async fn locked_product(&mut self, id: i32, delete: bool) -> Result<Option<ProductDetail>, TxError> {
+        let found = if delete {
+            statements::product(id)
+                .for_update()
+                .get_result::<ProductRow>(self.conn)
+                .await
+        } else {
+            statements::product(id)
+                .for_no_key_update()
+                .get_result::<ProductRow>(self.conn)
+                .await
+        };
+        let row = found.optional()?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -117,7 +126,7 @@ impl Tx<'_> {
         patch: &ProductPatch,
         precondition: Option<&Precondition>,
     ) -> Result<Outcome, TxError> {
-        let Some(current) = self.locked_product(id).await? else {
+        let Some(current) = self.locked_product(id, false).await? else {
             return Ok(Err(not_found("product", id)));
         };
         if let Err(refused) = check(precondition, || tag_of(&current)) {
@@ -211,7 +220,7 @@ impl Tx<'_> {
         let Some(results) = self.lock_styles(id).await? else {
             return Ok(Err(not_found("product", id)));
         };
-        let Some(detail) = self.locked_product(id).await? else {
+        let Some(detail) = self.locked_product(id, true).await? else {
             return Ok(Err(not_found("product", id)));
         };
         if let Err(refused) = check(precondition, || tag_of(&detail)) {

@@ -197,10 +197,10 @@ impl Tx<'_> {
     /// orders never deadlock), decides all or none, then moves them all.
     pub(super) async fn adjust_batch(&mut self, batch: &Batch) -> Result<Outcome, TxError> {
         let ids: Vec<i32> = batch.adjustments.iter().map(|item| item.sku_id.0.get()).collect();
-        let locked = diesel::sql_query(format!(
+        let locked = diesel::sql_query(
             "SELECT k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity \
-             FROM skus k JOIN styles s ON s.id = k.style_id WHERE k.id = ANY($1) ORDER BY k.id FOR UPDATE OF k"
-        ))
+             FROM skus k JOIN styles s ON s.id = k.style_id WHERE k.id = ANY($1) ORDER BY k.id FOR UPDATE OF k",
+        )
         .bind::<Array<Integer>, _>(&ids)
         .load::<SkuRow>(self.conn)
         .await?;
