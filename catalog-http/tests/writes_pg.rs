@@ -48,11 +48,17 @@ async fn fresh_app(cache: Option<CacheConfig>) -> WriteApp {
     let mut config = PgConfig::new(db.url());
     // The suite's concurrency checks send up to 240 requests at once.
     config.pool_size = 16;
+    // They check exactness, not speed: 200 durable commits in turn on one
+    // SKU can take seconds on a busy shared machine, so the timeouts that
+    // would turn waiting into 503s are set far above that (the limits have
+    // their own tests).
+    config.statement_timeout = std::time::Duration::from_secs(60);
     let settings = Settings {
         listen: "127.0.0.1:0".parse().expect("an address"),
         store: StoreSettings::Postgres(config),
         cache,
         tokens_file: tokens.file.clone(),
+        request_deadline: std::time::Duration::from_secs(120),
         ..Settings::default()
     };
     let running = common::spawn_app(settings).await;

@@ -1,10 +1,6 @@
 //! From a write request's route, method, path ids and body to the
 //! [`WriteOp`] the store runs.
 
-// A refusal here is the request's whole answer, made at most once per
-// request: boxing the `Reply` would only add an allocation to that path.
-#![allow(clippy::result_large_err)]
-
 use catalog_core::InvalidInput;
 use catalog_core::write::{Body, BodyError, WriteOp, parse};
 use futures_util::Stream;

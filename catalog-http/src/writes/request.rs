@@ -1,10 +1,6 @@
 //! The parts of a write request besides its operation: the body read within
 //! its limit, its content type, `If-Match` and `Idempotency-Key`.
 
-// A refusal here is the request's whole answer, made at most once per
-// request: boxing the `Reply` would only add an allocation to that path.
-#![allow(clippy::result_large_err)]
-
 use catalog_core::entity_tag;
 use catalog_core::write::{IdempotencyKey, Precondition};
 use futures_util::{Stream, StreamExt};
