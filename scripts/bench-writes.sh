@@ -14,6 +14,11 @@
 # (target: adjustments >= 0.5x its tps), rounds alternating; then the hot
 # SKU. The 1M catalog is imported first if the cluster does not hold it.
 #
+# With STORE=pg, reads while writing follow: the mixed read profile
+# (scripts/load/profile.lua) alone, then with adjustments paced to about
+# WRITE_RATE/s beside it (8 connections, wrk's delay()), rounds alternating
+# (target: the reads keep >= 90% of their rate).
+#
 # Usage: scripts/bench-writes.sh   (environment overrides below)
 #   STORE=mem|pg
 #   PRODUCTS=1000000 (generated with seed 1, 0.1% dirty, if missing)
@@ -81,6 +86,30 @@ for round in $(seq "$rounds"); do
   row "round $round" adjust
   if [ "$store" = pg ]; then pgbench_row "round $round"; else row "round $round" sku; fi
 done
+if [ "$store" = pg ]; then
+  max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
+  write_rate=${WRITE_RATE:-500}
+  # 8 connections, each waiting 8000/rate ms before each request (less its
+  # own latency, which the achieved rate shows).
+  delay_ms=$(( 8000 / write_rate ))
+  mixed_row() { # run
+    local json
+    json=$(ROUTE=mixed MAX_ID=$max_id HOT=0 wrk -t"$threads" -c"$connections" -d"$duration" \
+      -s scripts/load/profile.lua "$url" | tail -1)
+    echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"mixed\",${json#\{}" |
+      tee -a "$out_dir/results.jsonl"
+  }
+  for round in $(seq "$rounds"); do
+    mixed_row "reads alone $round"
+    ROUTE=adjust MAX_SKU=$max_sku TOKEN=$token DELAY_MS=$delay_ms wrk -t1 -c8 -d"$duration" \
+      -s scripts/load/writes.lua "$url" >/tmp/bench-paced.txt &
+    paced=$!
+    mixed_row "reads with writes $round"
+    wait "$paced"
+    echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"run\":\"paced writes $round\",\"route\":\"paced\",\"target_rate\":$write_rate,$(tail -1 /tmp/bench-paced.txt | sed 's/^{//')" |
+      tee -a "$out_dir/results.jsonl"
+  done
+fi
 # The hot run: SKU 1 stocked high, every connection selling it.
 tag=$(curl -sfI "$url/skus/1" | sed -n 's/^etag: //Ip' | tr -d '\r')
 curl -sf -X PATCH "$url/skus/1" -H "authorization: Bearer $token" -H 'content-type: application/json' \

@@ -4,6 +4,8 @@
 --   MAX_SKU  SKU ids are drawn from 1..MAX_SKU
 --   HOT_SKU  the SKU of the hot run (default 1)
 --   TOKEN    a bearer token with inventory:write
+--   DELAY_MS if set, each connection waits this long before each request
+--            (wrk's delay()), to pace adjustments beside a read load
 -- On random SKUs each thread alternates delta -1 and +1, so stock neither
 -- runs out nor grows (a sale that meets an empty SKU is a 409, counted in
 -- non_2xx); the hot run only sells (delta -1), for the harness to check.
@@ -13,6 +15,11 @@ local max_sku = tonumber(os.getenv("MAX_SKU") or "1000")
 local hot_sku = tonumber(os.getenv("HOT_SKU") or "1")
 local token = os.getenv("TOKEN") or ""
 local sign = 1
+
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+if delay_ms > 0 then
+  function delay() return delay_ms end
+end
 
 function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
