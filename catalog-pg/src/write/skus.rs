@@ -184,7 +184,8 @@ impl Tx<'_> {
                 Some(_) => past_the_maximum("delta"),
             }));
         };
-        self.rebuild_styles(sku.product_id).await?;
+        self.patch_styles_quantity(sku.product_id, sku.sku_id, sku.quantity)
+            .await?;
         self.log_adjustment(
             &sku,
             sku.quantity - delta,
@@ -254,11 +255,14 @@ impl Tx<'_> {
             self.log_adjustment(&sku, before, reason);
             answered.push(sku);
         }
-        let mut products: Vec<i32> = answered.iter().map(|sku| sku.product_id).collect();
-        products.sort_unstable();
-        products.dedup();
-        for product in products {
-            self.rebuild_styles(product).await?;
+        // Patched in ascending product order, the lock order of every write.
+        let mut patches: Vec<(i32, i32, i32)> = answered
+            .iter()
+            .map(|sku| (sku.product_id, sku.sku_id, sku.quantity))
+            .collect();
+        patches.sort_unstable();
+        for (product, sku, quantity) in patches {
+            self.patch_styles_quantity(product, sku, quantity).await?;
         }
         Ok(Ok(Success::Skus(answered)))
     }

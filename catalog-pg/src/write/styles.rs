@@ -64,6 +64,32 @@ impl Tx<'_> {
         Ok(row.results)
     }
 
+    /// Sets SKU `sku`'s quantity to `quantity` in product `product`'s styles
+    /// read model row by replacing the one `"<sku>":{"quantity":N,` of its
+    /// document, instead of rendering the whole document again (about 2.5 ms
+    /// of the database's CPU for a product on this machine, most of an
+    /// adjustment's cost). The sequence cannot occur inside a string value,
+    /// where every `"` is escaped, so it names the SKU's entry alone, and the
+    /// result is byte for byte what a render would give. Falls back to the
+    /// render when the entry is not found.
+    pub(super) async fn patch_styles_quantity(&mut self, product: i32, sku: i32, quantity: i32) -> Result<(), TxError> {
+        let patched = diesel::sql_query(
+            "UPDATE product_styles \
+             SET results = regexp_replace(results, '\"' || $2 || '\":\\{\"quantity\":-?[0-9]+,', \
+                                          '\"' || $2 || '\":{\"quantity\":' || $3 || ',') \
+             WHERE product_id = $1 AND strpos(results, '\"' || $2 || '\":{\"quantity\":') > 0",
+        )
+        .bind::<Integer, _>(product)
+        .bind::<Integer, _>(sku)
+        .bind::<Integer, _>(quantity)
+        .execute(self.conn)
+        .await?;
+        if patched == 0 {
+            self.rebuild_styles(product).await?;
+        }
+        Ok(())
+    }
+
     async fn insert_photos(&mut self, style: i32, photos: &[NewPhoto]) -> Result<(), TxError> {
         if photos.is_empty() {
             return Ok(());
