@@ -86,7 +86,7 @@ impl Pools {
     #[cfg_attr(not(test), allow(dead_code))] // the writes use `transact`
     pub(crate) async fn write<T: Send + 'static>(
         &self,
-        work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>> + Send,
+        work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.transact(|conn| work(conn).map_err(Failed::Query).boxed())
             .await
@@ -99,24 +99,44 @@ impl Pools {
     /// [`write`](Self::write) with the error type of `work`: anything that a
     /// diesel error or a [`StoreError`] converts into (a diesel error stays
     /// as it is, for the caller to map with [`read_error`]).
-    pub(crate) async fn transact<T: Send, E: From<diesel::result::Error> + From<StoreError> + Send>(
+    pub(crate) async fn transact<T, E>(
         &self,
-        work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, Result<T, E>> + Send,
-    ) -> Result<T, E> {
+        work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
+    {
         let mut conn = Checkout::Queue(WRITE_QUEUE_WAIT)
             .connection(&self.primary)
             .await
             .map_err(|err| E::from(StoreError::from(err)))?;
-        let transaction = conn.transaction(async move |conn| {
-            conn.batch_execute(DURABLE_COMMIT).await?;
-            work(conn).await
-        });
-        match tokio::time::timeout(self.answer_timeout, transaction).await {
-            Ok(answer) => answer,
-            Err(_) => {
-                drop(Object::take(conn));
-                Err(E::from(StoreError::from(no_answer(self.answer_timeout))))
+        let answer_timeout = self.answer_timeout;
+        // On its own task, so a caller that stops waiting (a client that hung
+        // up) cancels nothing: dropped halfway, the transaction would go back
+        // to the pool open, holding its locks until the connection is next
+        // checked out.
+        let transaction = tokio::spawn(async move {
+            let transaction = conn.transaction(async move |conn| {
+                conn.batch_execute(DURABLE_COMMIT).await?;
+                work(conn).await
+            });
+            match tokio::time::timeout(answer_timeout, transaction).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    drop(Object::take(conn));
+                    Err(E::from(StoreError::from(no_answer(answer_timeout))))
+                }
             }
+        });
+        match transaction.await {
+            Ok(answer) => answer,
+            Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+            // Only a runtime shutting down cancels the task.
+            Err(_) => Err(E::from(StoreError::unavailable(
+                catalog_core::UnavailableKind::Unreachable,
+                "the service is stopping",
+            ))),
         }
     }
 
