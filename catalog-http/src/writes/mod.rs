@@ -119,14 +119,35 @@ where
             precondition,
         },
     };
-    match writes.writer.write(request).await {
-        Ok(written) => {
-            if let Some(cache) = cache {
-                cache.invalidate(written.touched.iter().map(invalidation)).await;
-            }
-            reply_of(written)
-        }
+    match write_and_invalidate(Arc::clone(&writes.writer), cache.cloned(), request).await {
+        Ok(written) => reply_of(written),
         Err(err) => write_error(&err),
+    }
+}
+
+/// Runs `request` and then drops what it touched from `cache`, on a task of
+/// its own: a client that hangs up mid-write cancels neither, so no write
+/// commits without its invalidation.
+async fn write_and_invalidate(
+    writer: Arc<dyn CatalogWriter>,
+    cache: Option<ResponseCache>,
+    request: WriteRequest,
+) -> Result<Written, WriteError> {
+    let task = tokio::spawn(async move {
+        let written = writer.write(request).await?;
+        if let Some(cache) = cache {
+            cache.invalidate(written.touched.iter().map(invalidation)).await;
+        }
+        Ok(written)
+    });
+    match task.await {
+        Ok(written) => written,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        // Only a runtime shutting down cancels the task.
+        Err(_) => Err(WriteError::Store(StoreError::unavailable(
+            UnavailableKind::Unreachable,
+            "the service is stopping",
+        ))),
     }
 }
 
