@@ -25,6 +25,7 @@ mod import;
 mod migrate;
 mod money;
 mod pool;
+mod prepared;
 mod routing;
 mod schema;
 mod statements;

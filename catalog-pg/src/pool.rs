@@ -7,7 +7,7 @@ use catalog_core::{PoolStatus, StoreError};
 use diesel::QueryResult;
 use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, TryFutureExt};
 
@@ -21,6 +21,27 @@ use crate::routing::Reads;
 /// fine for imports and reads, whose work is redone): an acknowledged write
 /// must be on disk first.
 const DURABLE_COMMIT: &str = "SET LOCAL synchronous_commit = on";
+
+/// `work` in a transaction on `conn` whose `BEGIN` and [`DURABLE_COMMIT`] go
+/// in one round trip; committed when `work` succeeds, rolled back otherwise
+/// (what `AsyncConnection::transaction` does, one round trip shorter).
+async fn durable_transaction<T, E: From<diesel::result::Error>>(
+    conn: &mut AsyncPgConnection,
+    work: impl for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, Result<T, E>>,
+) -> Result<T, E> {
+    AnsiTransactionManager::begin_transaction_sql(conn, &format!("BEGIN; {DURABLE_COMMIT}")).await?;
+    match work(conn).await {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(failed) => match AnsiTransactionManager::rollback_transaction(conn).await {
+            // A broken transaction manager: the pool drops the connection.
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(failed),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
 
 /// Longest a write waits in line for a connection of the primary: writes
 /// queue rather than being shed, so a burst on one SKU is served in turn.
@@ -117,10 +138,7 @@ impl Pools {
         // to the pool open, holding its locks until the connection is next
         // checked out.
         let transaction = tokio::spawn(async move {
-            let transaction = conn.transaction(async move |conn| {
-                conn.batch_execute(DURABLE_COMMIT).await?;
-                work(conn).await
-            });
+            let transaction = durable_transaction(&mut conn, work);
             match tokio::time::timeout(answer_timeout, transaction).await {
                 Ok(answer) => answer,
                 Err(_) => {

@@ -24,6 +24,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use super::{Pending, TxError};
 use crate::ddl::CHANGES_BARRIER_KEY;
+use crate::prepared::Prepared;
 
 /// Longest a read of the change log waits for the writers in flight.
 const READ_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
@@ -54,7 +55,7 @@ pub(super) async fn append(
         afters.push(entry.after.map(|value| value.to_string()));
         reasons.push(entry.reason);
     }
-    diesel::sql_query(
+    Prepared(diesel::sql_query(
         "INSERT INTO catalog_meta.changes (token, request_id, kind, product_id, style_id, sku_id, before, after, reason) \
          SELECT $1, $2, kind, product_id, style_id, sku_id, before::jsonb, after::jsonb, reason \
          FROM unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[]) \
@@ -69,7 +70,7 @@ pub(super) async fn append(
     .bind::<Array<Nullable<Integer>>, _>(skus)
     .bind::<Array<Nullable<Text>>, _>(befores)
     .bind::<Array<Nullable<Text>>, _>(afters)
-    .bind::<Array<Nullable<Text>>, _>(reasons)
+    .bind::<Array<Nullable<Text>>, _>(reasons))
     .execute(conn)
     .await?;
     Ok(())
@@ -138,13 +139,15 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, query: ChangeQuery) -> Re
         "{READ_LOCK_TIMEOUT}; SELECT pg_advisory_xact_lock({CHANGES_BARRIER_KEY})"
     ))
     .await?;
-    let rows = diesel::sql_query(
-        "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at, token, request_id, \
+    let rows = Prepared(
+        diesel::sql_query(
+            "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at, token, request_id, \
                 kind, product_id, style_id, sku_id, before::text AS before, after::text AS after, reason \
          FROM catalog_meta.changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind::<BigInt, _>(query.after)
+        .bind::<BigInt, _>(i64::from(query.limit)),
     )
-    .bind::<BigInt, _>(query.after)
-    .bind::<BigInt, _>(i64::from(query.limit))
     .load::<EntryRow>(conn)
     .await?;
     let changes = rows.into_iter().map(EntryRow::entry).collect::<Result<Vec<_>, _>>()?;
@@ -163,13 +166,14 @@ pub(super) struct Record {
 
 /// The record of `key` under `token`, if one is kept.
 pub(super) async fn record(conn: &mut AsyncPgConnection, token: &str, key: &str) -> Result<Option<Record>, TxError> {
-    let found =
+    let found = Prepared(
         diesel::sql_query("SELECT fingerprint, answer FROM catalog_meta.idempotency WHERE token = $1 AND key = $2")
             .bind::<Text, _>(token)
-            .bind::<Text, _>(key)
-            .get_result::<Record>(conn)
-            .await
-            .optional()?;
+            .bind::<Text, _>(key),
+    )
+    .get_result::<Record>(conn)
+    .await
+    .optional()?;
     Ok(found)
 }
 
@@ -184,15 +188,17 @@ pub(super) async fn keep(
     use std::sync::atomic::{AtomicU64, Ordering};
     static KEPT: AtomicU64 = AtomicU64::new(0);
     let answer = serde_json::to_string(answer).map_err(|err| StoreError::internal(InternalKind::Encoding, err))?;
-    diesel::sql_query(
-        "INSERT INTO catalog_meta.idempotency (token, key, fingerprint, answer) VALUES ($1, $2, $3, $4) \
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO catalog_meta.idempotency (token, key, fingerprint, answer) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (token, key) DO UPDATE SET fingerprint = excluded.fingerprint, answer = excluded.answer, \
          created_at = excluded.created_at",
+        )
+        .bind::<Text, _>(token)
+        .bind::<Text, _>(&key.key)
+        .bind::<Text, _>(&key.fingerprint)
+        .bind::<Text, _>(answer),
     )
-    .bind::<Text, _>(token)
-    .bind::<Text, _>(&key.key)
-    .bind::<Text, _>(&key.fingerprint)
-    .bind::<Text, _>(answer)
     .execute(conn)
     .await?;
     if KEPT.fetch_add(1, Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {

@@ -43,6 +43,7 @@ use serde_json::Value;
 
 use crate::ddl::WRITE_GATE_KEY;
 use crate::error::read_error;
+use crate::prepared::Prepared;
 use crate::store::PgStore;
 
 #[cfg(doc)]
@@ -221,12 +222,14 @@ async fn run_write(conn: &mut AsyncPgConnection, request: WriteRequest) -> Resul
         .idempotency
         .as_ref()
         .map(|key| key_text(&context.token, &key.key));
-    let locks = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock_shared($1) AS gate, \
+    let locks = Prepared(
+        diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock_shared($1) AS gate, \
          coalesce(pg_try_advisory_xact_lock(hashtextextended($2, 0)), true) AS key",
+        )
+        .bind::<BigInt, _>(WRITE_GATE_KEY)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(key_lock),
     )
-    .bind::<BigInt, _>(WRITE_GATE_KEY)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(key_lock)
     .get_result::<Locks>(conn)
     .await?;
     if !locks.gate {
@@ -303,8 +306,7 @@ impl CatalogWriter for PgStore {
         let found = self
             .pools
             .read_primary(move |conn| {
-                diesel::sql_query(skus::DETAIL)
-                    .bind::<diesel::sql_types::Integer, _>(id.get())
+                Prepared(diesel::sql_query(skus::DETAIL).bind::<diesel::sql_types::Integer, _>(id.get()))
                     .get_result::<skus::SkuRow>(&mut &*conn)
                     .map(diesel::OptionalExtension::optional)
                     .boxed()

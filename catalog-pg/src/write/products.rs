@@ -13,6 +13,7 @@ use serde_json::json;
 use super::styles::style_json;
 use super::{Diff, Outcome, Tx, TxError, check, json_of, not_found, tag_of};
 use crate::money::PgPrice;
+use crate::prepared::Prepared;
 use crate::statements::{self, ProductRow};
 use crate::styles_document;
 
@@ -43,14 +44,16 @@ impl Tx<'_> {
         }
         let names: Vec<&str> = list.iter().map(|feature| feature.feature.as_str()).collect();
         let values: Vec<Option<&str>> = list.iter().map(|feature| feature.value.as_deref()).collect();
-        diesel::sql_query(
-            "INSERT INTO features (id, product_id, feature, value) \
+        Prepared(
+            diesel::sql_query(
+                "INSERT INTO features (id, product_id, feature, value) \
              SELECT nextval('catalog_meta.feature_ids'), $1, feature, value \
              FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS f(feature, value, n) ORDER BY n",
+            )
+            .bind::<Integer, _>(product)
+            .bind::<Array<Text>, _>(names)
+            .bind::<Array<Nullable<Text>>, _>(values),
         )
-        .bind::<Integer, _>(product)
-        .bind::<Array<Text>, _>(names)
-        .bind::<Array<Nullable<Text>>, _>(values)
         .execute(self.conn)
         .await?;
         Ok(())
@@ -86,25 +89,29 @@ impl Tx<'_> {
 
     pub(super) async fn create_product(&mut self, body: &NewProduct) -> Result<Outcome, TxError> {
         self.conn.batch_execute(LISTING_LOCK).await?;
-        let id = diesel::sql_query(
-            "INSERT INTO products (id, pos, name, slogan, description, category, default_price) \
+        let id = Prepared(
+            diesel::sql_query(
+                "INSERT INTO products (id, pos, name, slogan, description, category, default_price) \
              VALUES (nextval('catalog_meta.product_ids'), (SELECT coalesce(max(pos) + 1, 0) FROM products), \
                      $1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind::<Text, _>(&body.name.0)
+            .bind::<Text, _>(&body.slogan)
+            .bind::<Text, _>(&body.description)
+            .bind::<Text, _>(&body.category)
+            .bind::<Numeric, _>(PgPrice(body.default_price.0)),
         )
-        .bind::<Text, _>(&body.name.0)
-        .bind::<Text, _>(&body.slogan)
-        .bind::<Text, _>(&body.description)
-        .bind::<Text, _>(&body.category)
-        .bind::<Numeric, _>(PgPrice(body.default_price.0))
         .get_result::<Id>(self.conn)
         .await?
         .id;
         let features = features(&body.features);
         self.insert_features(id, &features).await?;
-        diesel::sql_query("INSERT INTO product_styles (product_id, results) VALUES ($1, '[]')")
-            .bind::<Integer, _>(id)
-            .execute(self.conn)
-            .await?;
+        Prepared(
+            diesel::sql_query("INSERT INTO product_styles (product_id, results) VALUES ($1, '[]')")
+                .bind::<Integer, _>(id),
+        )
+        .execute(self.conn)
+        .await?;
         let product = Product {
             id,
             name: body.name.0.clone(),
@@ -171,22 +178,23 @@ impl Tx<'_> {
             }));
         }
         if listed {
-            diesel::sql_query(
-                "UPDATE products SET name = $2, slogan = $3, description = $4, category = $5, default_price = $6 \
+            Prepared(
+                diesel::sql_query(
+                    "UPDATE products SET name = $2, slogan = $3, description = $4, category = $5, default_price = $6 \
                  WHERE id = $1",
+                )
+                .bind::<Integer, _>(id)
+                .bind::<Text, _>(&product.name)
+                .bind::<Text, _>(&product.slogan)
+                .bind::<Text, _>(&product.description)
+                .bind::<Text, _>(&product.category)
+                .bind::<Numeric, _>(PgPrice(product.default_price)),
             )
-            .bind::<Integer, _>(id)
-            .bind::<Text, _>(&product.name)
-            .bind::<Text, _>(&product.slogan)
-            .bind::<Text, _>(&product.description)
-            .bind::<Text, _>(&product.category)
-            .bind::<Numeric, _>(PgPrice(product.default_price))
             .execute(self.conn)
             .await?;
         }
         if features_changed {
-            diesel::sql_query("DELETE FROM features WHERE product_id = $1")
-                .bind::<Integer, _>(id)
+            Prepared(diesel::sql_query("DELETE FROM features WHERE product_id = $1").bind::<Integer, _>(id))
                 .execute(self.conn)
                 .await?;
             self.insert_features(id, &features_now).await?;
@@ -210,11 +218,13 @@ impl Tx<'_> {
         precondition: Option<&Precondition>,
     ) -> Result<Outcome, TxError> {
         self.conn.batch_execute(LISTING_LOCK).await?;
-        diesel::sql_query(
-            "SELECT k.id FROM skus k JOIN styles s ON s.id = k.style_id WHERE s.product_id = $1 \
+        Prepared(
+            diesel::sql_query(
+                "SELECT k.id FROM skus k JOIN styles s ON s.id = k.style_id WHERE s.product_id = $1 \
              ORDER BY k.id FOR UPDATE OF k",
+            )
+            .bind::<Integer, _>(id),
         )
-        .bind::<Integer, _>(id)
         .load::<Id>(self.conn)
         .await?;
         let Some(results) = self.lock_styles(id).await? else {
@@ -238,16 +248,17 @@ impl Tx<'_> {
             "DELETE FROM styles WHERE product_id = $1",
             "DELETE FROM features WHERE product_id = $1",
         ] {
-            diesel::sql_query(statement)
-                .bind::<Integer, _>(id)
+            Prepared(diesel::sql_query(statement).bind::<Integer, _>(id))
                 .execute(self.conn)
                 .await?;
         }
-        let linking = diesel::sql_query(
-            "DELETE FROM related WHERE current_product_id = $1 OR related_product_id = $1 \
+        let linking = Prepared(
+            diesel::sql_query(
+                "DELETE FROM related WHERE current_product_id = $1 OR related_product_id = $1 \
              RETURNING current_product_id AS id",
+            )
+            .bind::<Integer, _>(id),
         )
-        .bind::<Integer, _>(id)
         .load::<Id>(self.conn)
         .await?;
         #[derive(QueryableByName)]
@@ -255,18 +266,17 @@ impl Tx<'_> {
             #[diesel(sql_type = Integer)]
             pos: i32,
         }
-        let pos = diesel::sql_query("DELETE FROM products WHERE id = $1 RETURNING pos")
-            .bind::<Integer, _>(id)
-            .get_result::<Pos>(self.conn)
-            .await?
-            .pos;
+        let pos =
+            Prepared(diesel::sql_query("DELETE FROM products WHERE id = $1 RETURNING pos").bind::<Integer, _>(id))
+                .get_result::<Pos>(self.conn)
+                .await?
+                .pos;
         // Two passes, so the unique index on `pos` never sees two equal ones.
         for statement in [
             "UPDATE products SET pos = -pos WHERE pos > $1",
             "UPDATE products SET pos = -pos - 1 WHERE pos < 0",
         ] {
-            diesel::sql_query(statement)
-                .bind::<Integer, _>(pos)
+            Prepared(diesel::sql_query(statement).bind::<Integer, _>(pos))
                 .execute(self.conn)
                 .await?;
         }
@@ -295,8 +305,7 @@ impl Tx<'_> {
         } else {
             "SELECT id FROM products WHERE id = $1"
         };
-        let found = diesel::sql_query(statement)
-            .bind::<Integer, _>(id)
+        let found = Prepared(diesel::sql_query(statement).bind::<Integer, _>(id))
             .get_result::<Id>(self.conn)
             .await
             .optional()?;
@@ -327,12 +336,14 @@ impl Tx<'_> {
         if self.related_now(id).await?.contains(&related) {
             return Ok(Ok(Success::NoContent));
         }
-        diesel::sql_query(
-            "INSERT INTO related (id, current_product_id, related_product_id) \
+        Prepared(
+            diesel::sql_query(
+                "INSERT INTO related (id, current_product_id, related_product_id) \
              VALUES (nextval('catalog_meta.related_ids'), $1, $2)",
+            )
+            .bind::<Integer, _>(id)
+            .bind::<Integer, _>(related),
         )
-        .bind::<Integer, _>(id)
-        .bind::<Integer, _>(related)
         .execute(self.conn)
         .await?;
         self.log(ChangeKind::RelatedAdded, id, None, Some(json!({"related_id": related})));
@@ -358,11 +369,13 @@ impl Tx<'_> {
                 "product {id} has no related link to product {related}"
             ))));
         }
-        diesel::sql_query("DELETE FROM related WHERE current_product_id = $1 AND related_product_id = $2")
-            .bind::<Integer, _>(id)
-            .bind::<Integer, _>(related)
-            .execute(self.conn)
-            .await?;
+        Prepared(
+            diesel::sql_query("DELETE FROM related WHERE current_product_id = $1 AND related_product_id = $2")
+                .bind::<Integer, _>(id)
+                .bind::<Integer, _>(related),
+        )
+        .execute(self.conn)
+        .await?;
         self.log(
             ChangeKind::RelatedRemoved,
             id,

@@ -10,6 +10,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 
 use super::{Diff, Outcome, Tx, TxError, check, not_found, tag_of};
+use crate::prepared::Prepared;
 
 /// A SKU with its style and product, as `GET /skus/:id` answers it.
 #[derive(QueryableByName)]
@@ -48,8 +49,7 @@ const MAX_QUANTITY: i64 = i32::MAX as i64;
 impl Tx<'_> {
     /// SKU `id`, its row locked.
     async fn locked_sku(&mut self, id: i32) -> Result<Option<SkuDetail>, TxError> {
-        let row = diesel::sql_query(format!("{DETAIL} FOR UPDATE OF k"))
-            .bind::<Integer, _>(id)
+        let row = Prepared(diesel::sql_query(format!("{DETAIL} FOR UPDATE OF k")).bind::<Integer, _>(id))
             .get_result::<SkuRow>(self.conn)
             .await
             .optional()?;
@@ -76,14 +76,16 @@ impl Tx<'_> {
         if self.lock_styles(product).await?.is_none() || self.style_product(style_id).await?.is_none() {
             return Ok(Err(not_found("style", style_id)));
         }
-        let row = diesel::sql_query(
-            "INSERT INTO skus (id, style_id, size, quantity) VALUES (nextval('catalog_meta.sku_ids'), $1, $2, $3) \
+        let row = Prepared(
+            diesel::sql_query(
+                "INSERT INTO skus (id, style_id, size, quantity) VALUES (nextval('catalog_meta.sku_ids'), $1, $2, $3) \
              RETURNING id AS sku_id, style_id, $4 AS product_id, size, quantity",
+            )
+            .bind::<Integer, _>(style_id)
+            .bind::<Text, _>(&body.size.0)
+            .bind::<Integer, _>(body.quantity.0)
+            .bind::<Integer, _>(product),
         )
-        .bind::<Integer, _>(style_id)
-        .bind::<Text, _>(&body.size.0)
-        .bind::<Integer, _>(body.quantity.0)
-        .bind::<Integer, _>(product)
         .get_result::<SkuRow>(self.conn)
         .await?;
         let sku = SkuDetail::from(row);
@@ -114,12 +116,14 @@ impl Tx<'_> {
             diff.set("quantity", &mut sku.quantity, quantity.0);
         }
         if !diff.is_empty() {
-            diesel::sql_query("UPDATE skus SET size = $2, quantity = $3 WHERE id = $1")
-                .bind::<Integer, _>(id)
-                .bind::<Text, _>(&sku.size)
-                .bind::<Integer, _>(sku.quantity)
-                .execute(self.conn)
-                .await?;
+            Prepared(
+                diesel::sql_query("UPDATE skus SET size = $2, quantity = $3 WHERE id = $1")
+                    .bind::<Integer, _>(id)
+                    .bind::<Text, _>(&sku.size)
+                    .bind::<Integer, _>(sku.quantity),
+            )
+            .execute(self.conn)
+            .await?;
             self.rebuild_styles(sku.product_id).await?;
             let (before, after) = diff.into_values();
             self.log_sku(ChangeKind::SkuUpdated, &sku, Some(before), Some(after));
@@ -156,23 +160,25 @@ impl Tx<'_> {
                 return Ok(Err(refused));
             }
         }
-        let moved = diesel::sql_query(
-            "UPDATE skus k SET quantity = k.quantity + $2 FROM styles s \
+        let moved = Prepared(
+            diesel::sql_query(
+                "UPDATE skus k SET quantity = k.quantity + $2 FROM styles s \
              WHERE k.id = $1 AND s.id = k.style_id AND k.quantity::bigint + $2 BETWEEN 0 AND $3 \
              RETURNING k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity",
+            )
+            .bind::<Integer, _>(id)
+            .bind::<Integer, _>(delta)
+            .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY),
         )
-        .bind::<Integer, _>(id)
-        .bind::<Integer, _>(delta)
-        .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY)
         .get_result::<SkuRow>(self.conn)
         .await
         .optional()?;
         let Some(sku) = moved.map(SkuDetail::from) else {
             // Tell a missing SKU from a refused delta by the quantity now.
-            let now = diesel::sql_query(
+            let now = Prepared(diesel::sql_query(
                 "SELECT k.id AS sku_id, k.style_id, 0 AS product_id, k.size, k.quantity FROM skus k WHERE k.id = $1",
             )
-            .bind::<Integer, _>(id)
+            .bind::<Integer, _>(id))
             .get_result::<SkuRow>(self.conn)
             .await
             .optional()?;
@@ -198,11 +204,13 @@ impl Tx<'_> {
     /// orders never deadlock), decides all or none, then moves them all.
     pub(super) async fn adjust_batch(&mut self, batch: &Batch) -> Result<Outcome, TxError> {
         let ids: Vec<i32> = batch.adjustments.iter().map(|item| item.sku_id.0.get()).collect();
-        let locked = diesel::sql_query(
-            "SELECT k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity \
+        let locked = Prepared(
+            diesel::sql_query(
+                "SELECT k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity \
              FROM skus k JOIN styles s ON s.id = k.style_id WHERE k.id = ANY($1) ORDER BY k.id FOR UPDATE OF k",
+            )
+            .bind::<Array<Integer>, _>(&ids),
         )
-        .bind::<Array<Integer>, _>(&ids)
         .load::<SkuRow>(self.conn)
         .await?;
         let locked: std::collections::HashMap<i32, SkuDetail> = locked
@@ -235,13 +243,15 @@ impl Tx<'_> {
             return Ok(Err(Rejection::Short(short)));
         }
         let deltas: Vec<i32> = moved.iter().map(|(_, delta)| *delta).collect();
-        let updated = diesel::sql_query(
-            "UPDATE skus k SET quantity = k.quantity + u.delta FROM unnest($1::int[], $2::int[]) AS u(id, delta) \
+        let updated = Prepared(
+            diesel::sql_query(
+                "UPDATE skus k SET quantity = k.quantity + u.delta FROM unnest($1::int[], $2::int[]) AS u(id, delta) \
              WHERE k.id = u.id AND k.quantity::bigint + u.delta BETWEEN 0 AND $3",
+            )
+            .bind::<Array<Integer>, _>(&ids)
+            .bind::<Array<Integer>, _>(&deltas)
+            .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY),
         )
-        .bind::<Array<Integer>, _>(&ids)
-        .bind::<Array<Integer>, _>(&deltas)
-        .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY)
         .execute(self.conn)
         .await?;
         if updated != ids.len() {
@@ -278,8 +288,7 @@ impl Tx<'_> {
         if let Err(refused) = check(precondition, || tag_of(&sku)) {
             return Ok(Err(refused));
         }
-        diesel::sql_query("DELETE FROM skus WHERE id = $1")
-            .bind::<Integer, _>(id)
+        Prepared(diesel::sql_query("DELETE FROM skus WHERE id = $1").bind::<Integer, _>(id))
             .execute(self.conn)
             .await?;
         self.rebuild_styles(sku.product_id).await?;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Diff, Outcome, Tx, TxError, check, not_found};
 use crate::money::PgPrice;
+use crate::prepared::Prepared;
 use crate::store::styles_body_of;
 use crate::styles_document;
 
@@ -32,8 +33,7 @@ pub(crate) fn styles_tag(product: i32, results: &str) -> String {
 impl Tx<'_> {
     /// The product of style `id`, if the style exists.
     pub(super) async fn style_product(&mut self, id: i32) -> Result<Option<i32>, TxError> {
-        let found = diesel::sql_query("SELECT product_id FROM styles WHERE id = $1")
-            .bind::<Integer, _>(id)
+        let found = Prepared(diesel::sql_query("SELECT product_id FROM styles WHERE id = $1").bind::<Integer, _>(id))
             .get_result::<ProductOf>(self.conn)
             .await
             .optional()?;
@@ -44,21 +44,25 @@ impl Tx<'_> {
     /// to the product's styles takes); its `results`, or `None` when there
     /// is no such product.
     pub(super) async fn lock_styles(&mut self, product: i32) -> Result<Option<String>, TxError> {
-        let found = diesel::sql_query("SELECT results FROM product_styles WHERE product_id = $1 FOR UPDATE")
-            .bind::<Integer, _>(product)
-            .get_result::<Results>(self.conn)
-            .await
-            .optional()?;
+        let found = Prepared(
+            diesel::sql_query("SELECT results FROM product_styles WHERE product_id = $1 FOR UPDATE")
+                .bind::<Integer, _>(product),
+        )
+        .get_result::<Results>(self.conn)
+        .await
+        .optional()?;
         Ok(found.map(|row| row.results))
     }
 
     /// Rebuilds product `product`'s styles read model row from the tables,
     /// with the SQL the import uses; its new `results`.
     pub(super) async fn rebuild_styles(&mut self, product: i32) -> Result<String, TxError> {
-        let row = diesel::sql_query(
-            "UPDATE product_styles SET results = product_styles_render($1) WHERE product_id = $1 RETURNING results",
+        let row = Prepared(
+            diesel::sql_query(
+                "UPDATE product_styles SET results = product_styles_render($1) WHERE product_id = $1 RETURNING results",
+            )
+            .bind::<Integer, _>(product),
         )
-        .bind::<Integer, _>(product)
         .get_result::<Results>(self.conn)
         .await?;
         Ok(row.results)
@@ -73,15 +77,17 @@ impl Tx<'_> {
     /// result is byte for byte what a render would give. Falls back to the
     /// render when the entry is not found.
     pub(super) async fn patch_styles_quantity(&mut self, product: i32, sku: i32, quantity: i32) -> Result<(), TxError> {
-        let patched = diesel::sql_query(
-            "UPDATE product_styles \
+        let patched = Prepared(
+            diesel::sql_query(
+                "UPDATE product_styles \
              SET results = regexp_replace(results, '\"' || $2 || '\":\\{\"quantity\":-?[0-9]+,', \
                                           '\"' || $2 || '\":{\"quantity\":' || $3 || ',') \
              WHERE product_id = $1 AND strpos(results, '\"' || $2 || '\":{\"quantity\":') > 0",
+            )
+            .bind::<Integer, _>(product)
+            .bind::<Integer, _>(sku)
+            .bind::<Integer, _>(quantity),
         )
-        .bind::<Integer, _>(product)
-        .bind::<Integer, _>(sku)
-        .bind::<Integer, _>(quantity)
         .execute(self.conn)
         .await?;
         if patched == 0 {
@@ -96,14 +102,16 @@ impl Tx<'_> {
         }
         let urls: Vec<&str> = photos.iter().map(|photo| photo.url.0.as_str()).collect();
         let thumbnails: Vec<&str> = photos.iter().map(|photo| photo.thumbnail_url.0.as_str()).collect();
-        diesel::sql_query(
-            "INSERT INTO photos (id, style_id, url, thumbnail_url) \
+        Prepared(
+            diesel::sql_query(
+                "INSERT INTO photos (id, style_id, url, thumbnail_url) \
              SELECT nextval('catalog_meta.photo_ids'), $1, url, thumbnail_url \
              FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(url, thumbnail_url, n) ORDER BY n",
+            )
+            .bind::<Integer, _>(style)
+            .bind::<Array<Text>, _>(urls)
+            .bind::<Array<Text>, _>(thumbnails),
         )
-        .bind::<Integer, _>(style)
-        .bind::<Array<Text>, _>(urls)
-        .bind::<Array<Text>, _>(thumbnails)
         .execute(self.conn)
         .await?;
         Ok(())
@@ -124,15 +132,17 @@ impl Tx<'_> {
         if self.lock_styles(product).await?.is_none() {
             return Ok(Err(not_found("product", product)));
         }
-        let id = diesel::sql_query(
-            "INSERT INTO styles (id, product_id, name, sale_price, original_price, default_style) \
+        let id = Prepared(
+            diesel::sql_query(
+                "INSERT INTO styles (id, product_id, name, sale_price, original_price, default_style) \
              VALUES (nextval('catalog_meta.style_ids'), $1, $2, $3, $4, $5) RETURNING id AS product_id",
+            )
+            .bind::<Integer, _>(product)
+            .bind::<Text, _>(&body.name.0)
+            .bind::<Nullable<Numeric>, _>(body.sale_price.map(|price| PgPrice(price.0)))
+            .bind::<Numeric, _>(PgPrice(body.original_price.0))
+            .bind::<Bool, _>(body.default),
         )
-        .bind::<Integer, _>(product)
-        .bind::<Text, _>(&body.name.0)
-        .bind::<Nullable<Numeric>, _>(body.sale_price.map(|price| PgPrice(price.0)))
-        .bind::<Numeric, _>(PgPrice(body.original_price.0))
-        .bind::<Bool, _>(body.default)
         .get_result::<ProductOf>(self.conn)
         .await?
         .product_id;
@@ -140,14 +150,16 @@ impl Tx<'_> {
         if !body.skus.is_empty() {
             let sizes: Vec<&str> = body.skus.iter().map(|sku| sku.size.0.as_str()).collect();
             let quantities: Vec<i32> = body.skus.iter().map(|sku| sku.quantity.0).collect();
-            diesel::sql_query(
-                "INSERT INTO skus (id, style_id, size, quantity) \
+            Prepared(
+                diesel::sql_query(
+                    "INSERT INTO skus (id, style_id, size, quantity) \
                  SELECT nextval('catalog_meta.sku_ids'), $1, size, quantity \
                  FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS k(size, quantity, n) ORDER BY n",
+                )
+                .bind::<Integer, _>(id)
+                .bind::<Array<Text>, _>(sizes)
+                .bind::<Array<Integer>, _>(quantities),
             )
-            .bind::<Integer, _>(id)
-            .bind::<Array<Text>, _>(sizes)
-            .bind::<Array<Integer>, _>(quantities)
             .execute(self.conn)
             .await?;
         }
@@ -214,19 +226,20 @@ impl Tx<'_> {
         if diff.is_empty() {
             return Tx::answer(product, id, &results, false);
         }
-        diesel::sql_query(
-            "UPDATE styles SET name = $2, original_price = $3, sale_price = $4, default_style = $5 WHERE id = $1",
+        Prepared(
+            diesel::sql_query(
+                "UPDATE styles SET name = $2, original_price = $3, sale_price = $4, default_style = $5 WHERE id = $1",
+            )
+            .bind::<Integer, _>(id)
+            .bind::<Text, _>(&style.name)
+            .bind::<Numeric, _>(PgPrice(style.original_price))
+            .bind::<Nullable<Numeric>, _>(style.sale_price.map(PgPrice))
+            .bind::<Bool, _>(style.default),
         )
-        .bind::<Integer, _>(id)
-        .bind::<Text, _>(&style.name)
-        .bind::<Numeric, _>(PgPrice(style.original_price))
-        .bind::<Nullable<Numeric>, _>(style.sale_price.map(PgPrice))
-        .bind::<Bool, _>(style.default)
         .execute(self.conn)
         .await?;
         if photos_changed {
-            diesel::sql_query("DELETE FROM photos WHERE style_id = $1")
-                .bind::<Integer, _>(id)
+            Prepared(diesel::sql_query("DELETE FROM photos WHERE style_id = $1").bind::<Integer, _>(id))
                 .execute(self.conn)
                 .await?;
             let list = patch.photos.as_ref().and_then(|list| list.as_deref()).unwrap_or(&[]);
@@ -246,10 +259,12 @@ impl Tx<'_> {
         precondition: Option<&Precondition>,
     ) -> Result<Outcome, TxError> {
         // SKU rows before the read model row: the order every write locks in.
-        diesel::sql_query("SELECT id AS product_id FROM skus WHERE style_id = $1 ORDER BY id FOR UPDATE")
-            .bind::<Integer, _>(id)
-            .load::<ProductOf>(self.conn)
-            .await?;
+        Prepared(
+            diesel::sql_query("SELECT id AS product_id FROM skus WHERE style_id = $1 ORDER BY id FOR UPDATE")
+                .bind::<Integer, _>(id),
+        )
+        .load::<ProductOf>(self.conn)
+        .await?;
         let Some((product, results, style)) = self.locked_style(id).await? else {
             return Ok(Err(not_found("style", id)));
         };
@@ -261,8 +276,7 @@ impl Tx<'_> {
             "DELETE FROM photos WHERE style_id = $1",
             "DELETE FROM styles WHERE id = $1",
         ] {
-            diesel::sql_query(statement)
-                .bind::<Integer, _>(id)
+            Prepared(diesel::sql_query(statement).bind::<Integer, _>(id))
                 .execute(self.conn)
                 .await?;
         }
