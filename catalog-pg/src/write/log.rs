@@ -14,6 +14,8 @@
 //! for their last statements, after their row locks, so they never wait for
 //! a row while holding it; a read waits at most `lock_timeout` (then 503).
 
+use std::sync::LazyLock;
+
 use catalog_core::write::{
     ChangeEntry, ChangeKind, ChangePage, ChangeQuery, IdempotencyKey, WriteAnswer, WriteContext,
 };
@@ -32,6 +34,22 @@ const READ_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 /// Every how many keyed writes one prunes the expired records.
 const PRUNE_EVERY: u64 = 64;
 
+/// The insert of a write's entries, which first takes the barrier (shared):
+/// the `barrier` CTE is read before any row reaches the insert, so before
+/// any entry draws its `seq` (the identity default is evaluated per inserted
+/// row, above the sort that needs every row of the join first). One
+/// statement, one round trip.
+static APPEND: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY})) \
+         INSERT INTO catalog_meta.changes (token, request_id, kind, product_id, style_id, sku_id, before, after, reason) \
+         SELECT $1, $2, kind, product_id, style_id, sku_id, before::jsonb, after::jsonb, reason \
+         FROM barrier, unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[]) \
+              WITH ORDINALITY AS e(kind, product_id, style_id, sku_id, before, after, reason, n) \
+         ORDER BY n"
+    )
+});
+
 /// Appends `entries` in order, under the barrier.
 pub(super) async fn append(
     conn: &mut AsyncPgConnection,
@@ -41,8 +59,6 @@ pub(super) async fn append(
     if entries.is_empty() {
         return Ok(());
     }
-    conn.batch_execute(&format!("SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY})"))
-        .await?;
     let mut kinds = Vec::with_capacity(entries.len());
     let (mut products, mut styles, mut skus) = (Vec::new(), Vec::new(), Vec::new());
     let (mut befores, mut afters, mut reasons) = (Vec::new(), Vec::new(), Vec::new());
@@ -55,22 +71,18 @@ pub(super) async fn append(
         afters.push(entry.after.map(|value| value.to_string()));
         reasons.push(entry.reason);
     }
-    Prepared(diesel::sql_query(
-        "INSERT INTO catalog_meta.changes (token, request_id, kind, product_id, style_id, sku_id, before, after, reason) \
-         SELECT $1, $2, kind, product_id, style_id, sku_id, before::jsonb, after::jsonb, reason \
-         FROM unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[]) \
-              WITH ORDINALITY AS e(kind, product_id, style_id, sku_id, before, after, reason, n) \
-         ORDER BY n",
+    Prepared(
+        diesel::sql_query(APPEND.as_str())
+            .bind::<Text, _>(&context.token)
+            .bind::<Text, _>(&context.request_id)
+            .bind::<Array<Text>, _>(kinds)
+            .bind::<Array<Nullable<Integer>>, _>(products)
+            .bind::<Array<Nullable<Integer>>, _>(styles)
+            .bind::<Array<Nullable<Integer>>, _>(skus)
+            .bind::<Array<Nullable<Text>>, _>(befores)
+            .bind::<Array<Nullable<Text>>, _>(afters)
+            .bind::<Array<Nullable<Text>>, _>(reasons),
     )
-    .bind::<Text, _>(&context.token)
-    .bind::<Text, _>(&context.request_id)
-    .bind::<Array<Text>, _>(kinds)
-    .bind::<Array<Nullable<Integer>>, _>(products)
-    .bind::<Array<Nullable<Integer>>, _>(styles)
-    .bind::<Array<Nullable<Integer>>, _>(skus)
-    .bind::<Array<Nullable<Text>>, _>(befores)
-    .bind::<Array<Nullable<Text>>, _>(afters)
-    .bind::<Array<Nullable<Text>>, _>(reasons))
     .execute(conn)
     .await?;
     Ok(())

@@ -1,5 +1,7 @@
 //! SKU writes: create, set, adjust (one or a batch), delete.
 
+use std::sync::LazyLock;
+
 use catalog_core::SkuDetail;
 use catalog_core::write::{
     Adjustment, Batch, ChangeKind, NewSku, Precondition, Rejection, Short, SkuPatch, Success, Touched,
@@ -9,6 +11,7 @@ use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
+use super::styles::{has_quantity_entry, quantity_patch};
 use super::{Diff, Outcome, Tx, TxError, check, not_found, tag_of};
 use crate::prepared::Prepared;
 
@@ -45,6 +48,37 @@ pub(crate) const DETAIL: &str = "SELECT k.id AS sku_id, k.style_id, s.product_id
 
 /// The largest quantity, as SQL.
 const MAX_QUANTITY: i64 = i32::MAX as i64;
+
+/// An adjustment in one statement: the conditional `UPDATE` of the SKU
+/// (`$1`, by `$2`, staying within 0..=`$3`), then, fed by its row (so in the
+/// lock order of every write: SKU, then styles row), the patch of its
+/// quantity in the product's styles read model row (see
+/// [`quantity_patch`](super::styles::quantity_patch)). No row back: refused,
+/// or no such SKU.
+static ADJUST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH moved AS (\
+           UPDATE skus k SET quantity = k.quantity + $2 FROM styles s \
+           WHERE k.id = $1 AND s.id = k.style_id AND k.quantity::bigint + $2 BETWEEN 0 AND $3 \
+           RETURNING k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity), \
+         patched AS (\
+           UPDATE product_styles p SET results = {} FROM moved \
+           WHERE p.product_id = moved.product_id AND {} RETURNING p.product_id) \
+         SELECT sku_id, style_id, product_id, size, quantity, EXISTS (SELECT FROM patched) AS patched FROM moved",
+        quantity_patch("moved.sku_id", "moved.quantity"),
+        has_quantity_entry("moved.sku_id")
+    )
+});
+
+/// The row of [`ADJUST`]: the SKU after, and whether its styles row was
+/// patched (if not, it is rendered again).
+#[derive(QueryableByName)]
+struct Moved {
+    #[diesel(embed)]
+    sku: SkuRow,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    patched: bool,
+}
 
 impl Tx<'_> {
     /// SKU `id`, its row locked.
@@ -161,19 +195,16 @@ impl Tx<'_> {
             }
         }
         let moved = Prepared(
-            diesel::sql_query(
-                "UPDATE skus k SET quantity = k.quantity + $2 FROM styles s \
-             WHERE k.id = $1 AND s.id = k.style_id AND k.quantity::bigint + $2 BETWEEN 0 AND $3 \
-             RETURNING k.id AS sku_id, k.style_id, s.product_id, k.size, k.quantity",
-            )
-            .bind::<Integer, _>(id)
-            .bind::<Integer, _>(delta)
-            .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY),
+            diesel::sql_query(ADJUST.as_str())
+                .bind::<Integer, _>(id)
+                .bind::<Integer, _>(delta)
+                .bind::<diesel::sql_types::BigInt, _>(MAX_QUANTITY),
         )
-        .get_result::<SkuRow>(self.conn)
+        .get_result::<Moved>(self.conn)
         .await
         .optional()?;
-        let Some(sku) = moved.map(SkuDetail::from) else {
+        let patched = moved.as_ref().is_some_and(|moved| moved.patched);
+        let Some(sku) = moved.map(|moved| SkuDetail::from(moved.sku)) else {
             // Tell a missing SKU from a refused delta by the quantity now.
             let now = Prepared(diesel::sql_query(
                 "SELECT k.id AS sku_id, k.style_id, 0 AS product_id, k.size, k.quantity FROM skus k WHERE k.id = $1",
@@ -190,8 +221,9 @@ impl Tx<'_> {
                 Some(_) => past_the_maximum("delta"),
             }));
         };
-        self.patch_styles_quantity(sku.product_id, sku.sku_id, sku.quantity)
-            .await?;
+        if !patched {
+            self.rebuild_styles(sku.product_id).await?;
+        }
         self.log_adjustment(
             &sku,
             sku.quantity - delta,
