@@ -16,13 +16,16 @@
 #
 # With STORE=pg, reads while writing follow: the mixed read profile
 # (scripts/load/profile.lua) alone, then with adjustments paced to about
-# WRITE_RATE/s beside it (8 connections, wrk's delay()), rounds alternating
+# WRITE_RATE/s beside it (40 connections, wrk's delay()), rounds alternating;
+# the same pace alone first gives the adjustments' latency below saturation
 # (target: the reads keep >= 90% of their rate).
 #
 # Usage: scripts/bench-writes.sh   (environment overrides below)
 #   STORE=mem|pg
 #   PRODUCTS=1000000 (generated with seed 1, 0.1% dirty, if missing)
 #   DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=3
+#   POOL_SIZE=16 WRITE_POOL_SIZE=16 (PostgreSQL: the read and write pools)
+#   WRITE_RATE=500 (PostgreSQL: the paced adjustments beside the reads)
 # Installs wrk (Debian) when missing. Appends to docs/bench/writes/results.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +60,7 @@ if [ "$store" = pg ]; then
   psql "${admin_url%/*}/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'pgbench'" | grep -q 1 ||
     psql "${admin_url%/*}/postgres" -qc "CREATE DATABASE pgbench"
   pgbench -q -i -s 10 "$bench_url" >/dev/null 2>&1
-  source_args=(--store pg --database-url "$db_url" --pool-size "${POOL_SIZE:-16}")
+  source_args=(--store pg --database-url "$db_url" --pool-size "${POOL_SIZE:-16}" --write-pool-size "${WRITE_POOL_SIZE:-16}")
 else
   source_args=(--store mem --data "$data")
 fi
@@ -89,9 +92,16 @@ done
 if [ "$store" = pg ]; then
   max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
   write_rate=${WRITE_RATE:-500}
-  # 8 connections, each waiting 8000/rate ms before each request (less its
-  # own latency, which the achieved rate shows).
-  delay_ms=$(( 8000 / write_rate ))
+  # 40 connections, each waiting 40000/rate ms less 15 (about a write's
+  # latency beside the reads) after each answer: wrk's delay() paces
+  # closed-loop, so the achieved rate (reported) is near the target, not at it.
+  paced_connections=40
+  delay_ms=$(( paced_connections * 1000 / write_rate - 15 ))
+  # The latency of adjustments at that pace with nothing beside them.
+  ROUTE=adjust MAX_SKU=$max_sku TOKEN=$token DELAY_MS=$delay_ms wrk -t1 -c"$paced_connections" -d"$duration" \
+    -s scripts/load/writes.lua "$url" >/tmp/bench-paced.txt
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"run\":\"paced writes alone\",\"route\":\"paced\",\"target_rate\":$write_rate,$(tail -1 /tmp/bench-paced.txt | sed 's/^{//')" |
+    tee -a "$out_dir/results.jsonl"
   mixed_row() { # run
     local json
     json=$(ROUTE=mixed MAX_ID=$max_id HOT=0 wrk -t"$threads" -c"$connections" -d"$duration" \
@@ -101,7 +111,7 @@ if [ "$store" = pg ]; then
   }
   for round in $(seq "$rounds"); do
     mixed_row "reads alone $round"
-    ROUTE=adjust MAX_SKU=$max_sku TOKEN=$token DELAY_MS=$delay_ms wrk -t1 -c8 -d"$duration" \
+    ROUTE=adjust MAX_SKU=$max_sku TOKEN=$token DELAY_MS=$delay_ms wrk -t1 -c"$paced_connections" -d"$duration" \
       -s scripts/load/writes.lua "$url" >/tmp/bench-paced.txt &
     paced=$!
     mixed_row "reads with writes $round"

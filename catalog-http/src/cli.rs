@@ -82,9 +82,13 @@ struct PoolArgs {
     /// primary (--database-url) while none is up.
     #[arg(long = "replica-url", env = "CATALOG_PG_REPLICA_URLS", value_delimiter = ',')]
     replica_urls: Vec<String>,
-    /// Most PostgreSQL connections the service opens to each server.
+    /// Most PostgreSQL connections the service opens to each server for reads.
     #[arg(long, env = "CATALOG_PG_POOL_SIZE", default_value_t = 8)]
     pool_size: usize,
+    /// Most PostgreSQL connections the service opens to the primary for writes
+    /// (a pool apart, so writes waiting for their commit never hold a read's).
+    #[arg(long, env = "CATALOG_PG_WRITE_POOL_SIZE", default_value_t = 8)]
+    write_pool_size: usize,
     /// Milliseconds a query may run before it is cancelled with a 503.
     #[arg(long, env = "CATALOG_PG_STATEMENT_TIMEOUT_MS", default_value_t = 2_000)]
     statement_timeout_ms: u64,
@@ -102,6 +106,7 @@ impl From<PoolArgs> for PgConfig {
         PgConfig {
             replica_urls: args.replica_urls,
             pool_size: args.pool_size,
+            write_pool_size: args.write_pool_size,
             statement_timeout: Duration::from_millis(args.statement_timeout_ms),
             connect_timeout: Duration::from_millis(args.connect_timeout_ms),
             replica_backoff: Duration::from_millis(args.replica_backoff_ms),

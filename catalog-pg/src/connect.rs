@@ -16,12 +16,13 @@ use futures_util::future::BoxFuture;
 use crate::config::PgConfig;
 use crate::error::{PgError, ReadError, read_error};
 
-/// A pool on `url` with the timeouts and size of `config`; each connection
+/// A pool of at most `size` connections on `url` with the timeouts of
+/// `config`; each connection
 /// resolves tables in schema `catalog` and has `config`'s statement timeout.
 /// It skips the per-checkout test query and drops connections found closed,
 /// so it recovers by itself when the server comes back. Connections are
 /// opened on first use.
-pub(crate) fn pool(url: &str, config: &PgConfig) -> Result<Pool<AsyncPgConnection>, PgError> {
+pub(crate) fn pool(url: &str, config: &PgConfig, size: usize) -> Result<Pool<AsyncPgConnection>, PgError> {
     let statement_timeout = config.statement_timeout.as_millis();
     let connect_timeout = config.connect_timeout;
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
@@ -42,7 +43,7 @@ pub(crate) fn pool(url: &str, config: &PgConfig) -> Result<Pool<AsyncPgConnectio
     });
     let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
     Pool::builder(manager)
-        .max_size(config.pool_size)
+        .max_size(size)
         .wait_timeout(Some(config.connect_timeout))
         .create_timeout(Some(config.connect_timeout))
         .runtime(deadpool::Runtime::Tokio1)

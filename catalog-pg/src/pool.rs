@@ -50,8 +50,10 @@ const WRITE_QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// The primary's pool and the replicas' pools of one store.
 pub(crate) struct Pools {
     reads: Reads,
-    /// The primary's pool, shared with `reads`.
+    /// The primary's read pool, shared with `reads`.
     primary: Pool<AsyncPgConnection>,
+    /// The primary's write pool (see [`PgConfig::write_pool_size`]).
+    writes: Pool<AsyncPgConnection>,
     /// Longest a write may take before its connection counts as lost.
     answer_timeout: Duration,
 }
@@ -60,10 +62,11 @@ impl Pools {
     /// Pools for the primary and each replica of `config`; connections are
     /// opened on first use.
     pub(crate) fn new(config: &PgConfig) -> Result<Pools, PgError> {
-        let primary = pool(&config.database_url, config)?;
+        let primary = pool(&config.database_url, config, config.pool_size)?;
         Ok(Pools {
             reads: Reads::new(primary.clone(), config)?,
             primary,
+            writes: pool(&config.database_url, config, config.write_pool_size)?,
             answer_timeout: config.answer_timeout(),
         })
     }
@@ -92,9 +95,20 @@ impl Pools {
         self.reads.read_everywhere(query).await
     }
 
-    /// A snapshot of every pool: `primary`, then `replica-1`, `replica-2`, ...
+    /// A snapshot of every pool: `primary`, then `replica-1`, `replica-2`,
+    /// ..., then `primary-writes`.
     pub(crate) fn status(&self) -> Vec<PoolStatus> {
-        self.reads.status()
+        let mut pools = self.reads.status();
+        let writes = self.writes.status();
+        pools.push(PoolStatus {
+            name: "primary-writes".to_owned(),
+            max_size: writes.max_size,
+            open: writes.size,
+            idle: writes.available,
+            waiting: writes.waiting,
+            up: <[PoolStatus]>::first(&pools).is_none_or(|primary| primary.up),
+        });
+        pools
     }
 
     /// Runs `work` in one transaction on the primary, never on a replica,
@@ -129,7 +143,7 @@ impl Pools {
         E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
     {
         let mut conn = Checkout::Queue(WRITE_QUEUE_WAIT)
-            .connection(&self.primary)
+            .connection(&self.writes)
             .await
             .map_err(|err| E::from(StoreError::from(err)))?;
         let answer_timeout = self.answer_timeout;
@@ -306,13 +320,20 @@ mod tests {
     async fn a_write_commits_synchronously_and_only_it() {
         let db = database();
         let mut config = PgConfig::new(db.url());
-        config.pool_size = 1; // one connection: the reads and the write share it
+        config.write_pool_size = 1; // one write connection, read again after the write
         let pools = Pools::new(&config).expect("pools");
         let setting = "current_setting('synchronous_commit')";
-        let before = read(&pools, setting).await;
+        let on_the_write_connection = async || {
+            let conn = pools.writes.get().await.expect("the write connection");
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(setting))
+                .get_result::<String>(&mut &*conn)
+                .await
+                .expect("the setting")
+        };
+        let before = on_the_write_connection().await;
         assert_eq!(pools.write(written(setting)).await.expect("a write"), "on");
         assert_eq!(
-            read(&pools, setting).await,
+            on_the_write_connection().await,
             before,
             "SET LOCAL ends with the transaction"
         );

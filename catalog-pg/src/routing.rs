@@ -74,7 +74,7 @@ impl Reads {
             .iter()
             .map(|url| {
                 Ok(Replica {
-                    pool: pool(url, config)?,
+                    pool: pool(url, config, config.pool_size)?,
                     health: Health::default(),
                     replayed: AtomicU64::new(0),
                 })
@@ -257,7 +257,11 @@ mod tests {
     use super::*;
 
     fn reads_of(config: &PgConfig) -> Reads {
-        Reads::new(pool(&config.database_url, config).expect("pool"), config).expect("pools")
+        Reads::new(
+            pool(&config.database_url, config, config.pool_size).expect("pool"),
+            config,
+        )
+        .expect("pools")
     }
 
     /// Reads whose one "replica" is the primary itself (`DATABASE_URL`), so a

@@ -158,7 +158,7 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
         replicated.ready().await.expect("ready through the primary");
     }
     let pools: Vec<String> = replicated.pool_status().into_iter().map(|pool| pool.name).collect();
-    assert_eq!(pools, ["primary", "replica-1"]);
+    assert_eq!(pools, ["primary", "replica-1", "primary-writes"]);
 
     // Replica back: after the backoff, reads go to it again (seen by pausing
     // its replay once more).
