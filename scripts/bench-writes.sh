@@ -17,7 +17,8 @@
 # With STORE=pg, reads while writing follow: the mixed read profile
 # (scripts/load/profile.lua) alone, then with adjustments paced to about
 # WRITE_RATE/s beside it (40 connections, wrk's delay()), rounds alternating;
-# the same pace alone first gives the adjustments' latency below saturation
+# the same pace alone first gives the adjustments' latency below saturation,
+# beside pgbench's own at that rate (pgbench -R, its per-transaction log)
 # (target: the reads keep >= 90% of their rate).
 #
 # Usage: scripts/bench-writes.sh   (environment overrides below)
@@ -70,19 +71,33 @@ pid=$!
 wait_for "http://127.0.0.1:$port/healthz"
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The machine's busy CPU time so far (user, nice, system, irq, softirq), in
+# 1/100 s: the difference around a run, divided by its requests, is what one
+# request cost every process together (service, PostgreSQL, load tool).
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+# `"cpu_us_per_request":N,` for TICKS of busy CPU over REQUESTS.
+cpu_field() { # ticks requests
+  echo "\"cpu_us_per_request\":$(( $1 * 10000 / ($2 > 0 ? $2 : 1) )),"
+}
+requests_of() { sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$1"; }
 row() { # run route
-  local json
+  local json ticks
+  ticks=$(busy_ticks)
   json=$(ROUTE=$2 MAX_SKU=$max_sku TOKEN=$token wrk -t"$threads" -c"$connections" -d"$duration" \
     -s scripts/load/writes.lua "http://127.0.0.1:$port" | tail -1)
-  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"$store\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"$2\",${json#\{}" |
+  ticks=$(( $(busy_ticks) - ticks ))
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"$store\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"$2\",$(cpu_field "$ticks" "$(requests_of "$json")")${json#\{}" |
     tee -a "$out_dir/results.jsonl"
 }
 pgbench_row() { # run: pgbench's tpcb-like transaction, synchronous_commit on, same clients
-  local out tps lat
+  local out tps lat ticks done_tx
+  ticks=$(busy_ticks)
   out=$(PGOPTIONS='-c synchronous_commit=on' pgbench -n -c "$connections" -j "$threads" -T "${duration%s}" "$bench_url" 2>&1)
   tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
   lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")
-  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"pgbench\",\"rps\":$tps,\"latency_avg_ms\":$lat}" |
+  ticks=$(( $(busy_ticks) - ticks ))
+  done_tx=$(sed -n 's/.*actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"pgbench\",$(cpu_field "$ticks" "$done_tx")\"rps\":$tps,\"latency_avg_ms\":$lat}" |
     tee -a "$out_dir/results.jsonl"
 }
 for round in $(seq "$rounds"); do
@@ -97,16 +112,33 @@ if [ "$store" = pg ]; then
   # closed-loop, so the achieved rate (reported) is near the target, not at it.
   paced_connections=40
   delay_ms=$(( paced_connections * 1000 / write_rate - 15 ))
-  # The latency of adjustments at that pace with nothing beside them.
+  # The latency (and CPU) of adjustments at that pace with nothing beside them.
+  ticks=$(busy_ticks)
   ROUTE=adjust MAX_SKU=$max_sku TOKEN=$token DELAY_MS=$delay_ms wrk -t1 -c"$paced_connections" -d"$duration" \
     -s scripts/load/writes.lua "$url" >/tmp/bench-paced.txt
-  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"run\":\"paced writes alone\",\"route\":\"paced\",\"target_rate\":$write_rate,$(tail -1 /tmp/bench-paced.txt | sed 's/^{//')" |
+  ticks=$(( $(busy_ticks) - ticks ))
+  paced_json=$(tail -1 /tmp/bench-paced.txt)
+  echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"run\":\"paced writes alone\",\"route\":\"paced\",\"target_rate\":$write_rate,$(cpu_field "$ticks" "$(requests_of "$paced_json")")${paced_json#\{}" |
     tee -a "$out_dir/results.jsonl"
-  mixed_row() { # run
-    local json
+  # pgbench's tpcb-like transaction at the same rate and client count: the
+  # database's own latency at that pace (from its per-transaction log).
+  pgbench_log=$(mktemp -d)
+  PGOPTIONS='-c synchronous_commit=on' pgbench -n -c "$paced_connections" -j 1 -R "$write_rate" -T "${duration%s}" \
+    -l --log-prefix="$pgbench_log/tx" "$bench_url" >/dev/null 2>&1
+  cat "$pgbench_log"/tx* | awk '{print $3}' | sort -n | awk -v stamp="$stamp" -v rate="$write_rate" '
+    {latency[NR] = $1}
+    END {
+      printf "{\"kind\":\"writes\",\"at\":\"%s\",\"store\":\"pg\",\"run\":\"pgbench paced\",\"route\":\"pgbench paced\",\"target_rate\":%d,\"requests\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+        stamp, rate, NR, latency[int(NR * 0.5)] / 1000, latency[int(NR * 0.99)] / 1000, latency[NR] / 1000
+    }' | tee -a "$out_dir/results.jsonl"
+  rm -rf "$pgbench_log"
+  mixed_row() { # run (the CPU per request counts the paced writes too, if any)
+    local json ticks
+    ticks=$(busy_ticks)
     json=$(ROUTE=mixed MAX_ID=$max_id HOT=0 wrk -t"$threads" -c"$connections" -d"$duration" \
       -s scripts/load/profile.lua "$url" | tail -1)
-    echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"mixed\",${json#\{}" |
+    ticks=$(( $(busy_ticks) - ticks ))
+    echo "{\"kind\":\"writes\",\"at\":\"$stamp\",\"store\":\"pg\",\"products\":$products,\"connections\":$connections,\"run\":\"$1\",\"route\":\"mixed\",$(cpu_field "$ticks" "$(requests_of "$json")")${json#\{}" |
       tee -a "$out_dir/results.jsonl"
   }
   for round in $(seq "$rounds"); do
@@ -138,4 +170,17 @@ ratio = statistics.median(
     a["rps"] / s["rps"] for a, s in zip([r for r in rows if r["route"] == "adjust"], [r for r in rows if r["route"] == reference]))
 print(f"{store}: adjust {med('adjust','rps'):.0f}/s p99 {med('adjust','p99_ms'):.2f} ms; {reference} {med(reference,'rps'):.0f}/s; "
       f"median round ratio {ratio:.2f} (target >= 0.5); hot SKU {med('hot','rps'):.0f}/s p99 {med('hot','p99_ms'):.2f} ms")
+cpu = lambda pick: statistics.median(r["cpu_us_per_request"] for r in rows if "cpu_us_per_request" in r and pick(r))
+print(f"machine CPU per request: adjust {cpu(lambda r: r['route'] == 'adjust'):.0f} us, "
+      f"{reference} {cpu(lambda r: r['route'] == reference):.0f} us")
+if store == "pg":
+    alone = [r for r in rows if r["run"].startswith("reads alone")]
+    beside = [r for r in rows if r["run"].startswith("reads with writes")]
+    paced = [r for r in rows if r["run"].startswith("paced writes") and r["run"] != "paced writes alone"]
+    keep = statistics.median(b["rps"] / a["rps"] for a, b in zip(alone, beside))
+    read_cpu = cpu(lambda r: r["run"].startswith("reads alone"))
+    write_cpu = cpu(lambda r: r["run"] == "paced writes alone")
+    print(f"reads while writing: kept {keep:.2f} of the read rate (target >= 0.9) beside "
+          f"{statistics.median(r['rps'] for r in paced):.0f} adjustments/s; a read costs {read_cpu:.0f} us "
+          f"of machine CPU, a paced adjustment {write_cpu:.0f} us")
 PY
