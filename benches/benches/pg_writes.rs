@@ -41,12 +41,12 @@ fn adjust(sku: i32, delta: i32) -> WriteOp {
     )
 }
 
-/// The largest SKU id of the catalog at `url`.
+/// The largest SKU id of the catalog `store` serves.
 async fn last_sku_id(store: &PgStore) -> i32 {
     // SKU ids are dense from 1 after an import: probe down from a bound.
     let (mut low, mut high) = (1, i32::MAX / 2);
     while low < high {
-        let mid = low + (high - low).div_ceil(2);
+        let mid = low + (high - low + 1) / 2;
         if store.sku(SkuId::new(mid).expect("an id")).await.is_ok() {
             low = mid;
         } else {
