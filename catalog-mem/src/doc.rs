@@ -1,8 +1,8 @@
 //! One product with everything under it, as a write edits it: the unit of
 //! copy-on-write in the memory store.
 
-use catalog_core::{Feature, Product, ProductDetail, ProductId, ProductStyles, Style, entity_tag};
-use serde::Serialize;
+use catalog_core::write::tag_of;
+use catalog_core::{Feature, Product, ProductDetail, ProductId, ProductStyles, Style};
 
 /// A product, its features, its styles (with photos and SKUs) and its related ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +42,4 @@ impl ProductDoc {
     pub(crate) fn style_position(&self, id: i32) -> Option<usize> {
         self.styles.iter().position(|style| style.style_id == id)
     }
-}
-
-/// The `ETag` of the contract's JSON of `value`.
-pub(crate) fn tag_of<T: Serialize>(value: &T) -> String {
-    entity_tag(&serde_json::to_vec(value).unwrap_or_default())
 }

@@ -8,17 +8,16 @@ use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use catalog_core::write::{
-    Adjustment, Batch, ChangeEntry, ChangeKind, ChangePage, ChangeQuery, NewProduct, NewSku, NewStyle, Precondition,
-    ProductPatch, Rejection, Short, SkuPatch, StylePatch, Success, Touched, WriteAnswer, WriteContext, WriteError,
-    WriteOp, WriteRequest, Written, now_rfc3339,
+    Adjustment, Batch, ChangeEntry, ChangeKind, ChangePage, ChangeQuery, Diff, NewProduct, NewSku, NewStyle,
+    Precondition, ProductPatch, Rejection, Short, SkuPatch, StylePatch, Success, Touched, WriteAnswer, WriteContext,
+    WriteError, WriteOp, WriteRequest, Written, check_precondition, features, json_of, not_found, now_rfc3339, photos,
+    style_json, tag_of,
 };
-use catalog_core::{
-    CatalogWriter, Feature, Photo, Product, ProductId, Sku, SkuDetail, SkuId, Skus, StoreError, Style, StyleId,
-};
+use catalog_core::{CatalogWriter, Product, ProductId, Sku, SkuDetail, SkuId, Skus, StoreError, Style, StyleId};
 use serde_json::{Value, json};
 
 use crate::MemStore;
-use crate::doc::{ProductDoc, tag_of};
+use crate::doc::ProductDoc;
 use crate::imported::SkuPlace;
 use crate::journal::{IdKind, Journal, Record};
 
@@ -140,17 +139,6 @@ struct Tx<'a> {
 }
 
 type Outcome = Result<Success, Rejection>;
-
-fn not_found(what: &str, id: i32) -> Rejection {
-    Rejection::NotFound(format!("{what} {id} not found"))
-}
-
-fn check(precondition: Option<&Precondition>, current: impl FnOnce() -> String) -> Result<(), Rejection> {
-    match precondition {
-        Some(precondition) if !precondition.allows(&current()) => Err(Rejection::PreconditionFailed),
-        _ => Ok(()),
-    }
-}
 
 impl<'a> Tx<'a> {
     fn new(store: &'a MemStore, journal: Option<&'a mut Journal>) -> Tx<'a> {
@@ -367,27 +355,10 @@ impl<'a> Tx<'a> {
 
     fn update_product(&mut self, id: ProductId, patch: &ProductPatch, precondition: Option<&Precondition>) -> Outcome {
         let mut doc = self.doc(id.get()).ok_or_else(|| not_found("product", id.get()))?;
-        check(precondition, || doc.detail_tag())?;
+        check_precondition(precondition, || doc.detail_tag())?;
         let mut diff = Diff::default();
-        let product = &mut doc.product;
-        if let Some(name) = &patch.name {
-            diff.set("name", &mut product.name, name.0.clone());
-        }
-        for (field, value, target) in [
-            ("slogan", &patch.slogan, &mut product.slogan),
-            ("description", &patch.description, &mut product.description),
-            ("category", &patch.category, &mut product.category),
-        ] {
-            if let Some(value) = value {
-                diff.set(field, target, value.clone().unwrap_or_default());
-            }
-        }
-        if let Some(price) = patch.default_price {
-            diff.set("default_price", &mut product.default_price, price.0);
-        }
-        let listed = !diff.is_empty();
-        if let Some(list) = &patch.features {
-            let new = features(list.as_deref().unwrap_or(&[]));
+        let listed = patch.apply_listed(&mut doc.product, &mut diff);
+        if let Some(new) = patch.new_features() {
             diff.set("features", &mut doc.features, new);
         }
         if diff.is_empty() {
@@ -409,7 +380,7 @@ impl<'a> Tx<'a> {
 
     fn delete_product(&mut self, id: ProductId, precondition: Option<&Precondition>) -> Outcome {
         let doc = self.doc(id.get()).ok_or_else(|| not_found("product", id.get()))?;
-        check(precondition, || doc.detail_tag())?;
+        check_precondition(precondition, || doc.detail_tag())?;
         let before = json!({
             "product": doc.detail(),
             "styles": doc.styles.iter().map(style_json).collect::<Vec<_>>(),
@@ -472,23 +443,12 @@ impl<'a> Tx<'a> {
 
     fn update_style(&mut self, id: StyleId, patch: &StylePatch, precondition: Option<&Precondition>) -> Outcome {
         let (mut doc, position) = self.style(id.get()).ok_or_else(|| not_found("style", id.get()))?;
-        check(precondition, || doc.styles_tag())?;
+        check_precondition(precondition, || doc.styles_tag())?;
         let mut diff = Diff::default();
         let style = &mut doc.styles[position];
-        if let Some(name) = &patch.name {
-            diff.set("name", &mut style.name, name.0.clone());
-        }
-        if let Some(price) = patch.original_price {
-            diff.set("original_price", &mut style.original_price, price.0);
-        }
-        if let Some(sale) = patch.sale_price {
-            diff.set("sale_price", &mut style.sale_price, sale.map(|price| price.0));
-        }
-        if let Some(default) = patch.default {
-            diff.set("default?", &mut style.default, default);
-        }
-        if let Some(list) = &patch.photos {
-            diff.set("photos", &mut style.photos, photos(list.as_deref().unwrap_or(&[])));
+        patch.apply_fields(style, &mut diff);
+        if let Some(new) = patch.new_photos() {
+            diff.set("photos", &mut style.photos, new);
         }
         let style = style.clone();
         let product = doc.product.id;
@@ -509,7 +469,7 @@ impl<'a> Tx<'a> {
 
     fn delete_style(&mut self, id: StyleId, precondition: Option<&Precondition>) -> Outcome {
         let (mut doc, position) = self.style(id.get()).ok_or_else(|| not_found("style", id.get()))?;
-        check(precondition, || doc.styles_tag())?;
+        check_precondition(precondition, || doc.styles_tag())?;
         let style = doc.styles.remove(position);
         let product = doc.product.id;
         self.log(ChangeKind::StyleDeleted, product, Some(style_json(&style)), None)
@@ -554,7 +514,7 @@ impl<'a> Tx<'a> {
 
     fn update_sku(&mut self, id: SkuId, patch: &SkuPatch, precondition: Option<&Precondition>) -> Outcome {
         let mut found = self.sku(id.get()).ok_or_else(|| not_found("SKU", id.get()))?;
-        check(precondition, || tag_of(&found.detail()))?;
+        check_precondition(precondition, || tag_of(&found.detail()))?;
         let mut diff = Diff::default();
         let sku = &mut found.doc.styles[found.style].skus.0[found.sku];
         if let Some(size) = &patch.size {
@@ -612,7 +572,7 @@ impl<'a> Tx<'a> {
         let reason = adjustment.reason.as_ref().map(|r| r.0.as_str());
         if let Some(place) = self.imported_sku(id.get()) {
             let now = self.store.imported.sku_detail(place, self.quantity_at(place));
-            check(precondition, || tag_of(&now))?;
+            check_precondition(precondition, || tag_of(&now))?;
             let (before, detail) = self.delta_in_place(place, adjustment.delta.0, "delta")?;
             self.log_adjustment(&detail, before, reason);
             return Ok(Success::Sku {
@@ -621,7 +581,7 @@ impl<'a> Tx<'a> {
             });
         }
         let mut found = self.sku(id.get()).ok_or_else(|| not_found("SKU", id.get()))?;
-        check(precondition, || tag_of(&found.detail()))?;
+        check_precondition(precondition, || tag_of(&found.detail()))?;
         let (before, _) = Tx::apply_delta(&mut found, adjustment.delta.0, "delta")?;
         let detail = found.detail();
         self.log_adjustment(&detail, before, adjustment.reason.as_ref().map(|r| r.0.as_str()));
@@ -674,7 +634,7 @@ impl<'a> Tx<'a> {
 
     fn delete_sku(&mut self, id: SkuId, precondition: Option<&Precondition>) -> Outcome {
         let mut found = self.sku(id.get()).ok_or_else(|| not_found("SKU", id.get()))?;
-        check(precondition, || tag_of(&found.detail()))?;
+        check_precondition(precondition, || tag_of(&found.detail()))?;
         let detail = found.detail();
         found.doc.styles[found.style].skus.0.remove(found.sku);
         let before = json!({"size": detail.size, "quantity": detail.quantity});
@@ -718,7 +678,7 @@ impl<'a> Tx<'a> {
     fn remove_related(&mut self, id: ProductId, related: ProductId, precondition: Option<&Precondition>) -> Outcome {
         let mut doc = self.doc(id.get()).ok_or_else(|| not_found("product", id.get()))?;
         let visible = self.visible_related(&doc);
-        check(precondition, || tag_of(&visible))?;
+        check_precondition(precondition, || tag_of(&visible))?;
         if !visible.contains(&related.get()) {
             return Err(Rejection::NotFound(format!(
                 "product {id} has no related link to product {related}"
@@ -751,65 +711,4 @@ impl MemStore {
         linking.extend(docs.filter(|doc| doc.related.contains(&id)).map(|doc| doc.product.id));
         linking
     }
-}
-
-/// The changed fields of a write, before and after.
-#[derive(Default)]
-struct Diff {
-    before: serde_json::Map<String, Value>,
-    after: serde_json::Map<String, Value>,
-}
-
-impl Diff {
-    /// Sets `target` to `value`, noting the field when it changes.
-    fn set<T: PartialEq + serde::Serialize>(&mut self, field: &str, target: &mut T, value: T) {
-        if *target != value {
-            self.before.insert(field.to_owned(), json_of(target));
-            self.after.insert(field.to_owned(), json_of(&value));
-            *target = value;
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.after.is_empty()
-    }
-
-    fn into_values(self) -> (Value, Value) {
-        (Value::Object(self.before), Value::Object(self.after))
-    }
-}
-
-fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn features(list: &[catalog_core::write::NewFeature]) -> Vec<Feature> {
-    list.iter()
-        .map(|feature| Feature {
-            feature: feature.feature.0.clone(),
-            value: feature.value.clone(),
-        })
-        .collect()
-}
-
-fn photos(list: &[catalog_core::write::NewPhoto]) -> Vec<Photo> {
-    list.iter()
-        .map(|photo| Photo {
-            thumbnail_url: photo.thumbnail_url.0.clone(),
-            url: photo.url.0.clone(),
-        })
-        .collect()
-}
-
-/// A style in the change log: its fields, its photos, and each SKU with its
-/// id, size and quantity (the starting quantities the log reconciles from).
-pub(crate) fn style_json(style: &Style) -> Value {
-    json!({
-        "name": style.name,
-        "original_price": style.original_price,
-        "sale_price": style.sale_price,
-        "default?": style.default,
-        "photos": style.photos.iter().map(|p| json!({"url": p.url, "thumbnail_url": p.thumbnail_url})).collect::<Vec<_>>(),
-        "skus": style.skus.0.iter().map(|s| json!({"sku_id": s.id, "size": s.size, "quantity": s.quantity})).collect::<Vec<_>>(),
-    })
 }

@@ -20,6 +20,7 @@
 //! ```
 
 mod answer;
+mod apply;
 mod body;
 mod change;
 mod scope;
@@ -27,6 +28,7 @@ mod scope;
 use async_trait::async_trait;
 
 pub use answer::{Rejection, Short, Success, Touched, WriteAnswer, Written};
+pub use apply::{Diff, check_precondition, features, json_of, not_found, photos, style_json, tag_of};
 pub use body::{
     Adjustment, Batch, BatchItem, Body, BodyError, BodySkuId, Delta, HttpUrl, MAX_BATCH_LEN, MAX_LIST_LEN,
     MAX_REASON_CHARS, NewFeature, NewPhoto, NewProduct, NewSku, NewStyle, NonEmpty, PriceText, ProductPatch, Quantity,

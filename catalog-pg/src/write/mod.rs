@@ -158,57 +158,6 @@ impl<'c> Tx<'c> {
     }
 }
 
-/// A 404 naming the resource.
-pub(crate) fn not_found(what: &str, id: i32) -> Rejection {
-    Rejection::NotFound(format!("{what} {id} not found"))
-}
-
-/// 412 unless `precondition` (if any) allows the current tag.
-pub(crate) fn check(precondition: Option<&Precondition>, current: impl FnOnce() -> String) -> Result<(), Rejection> {
-    match precondition {
-        Some(precondition) if !precondition.allows(&current()) => Err(Rejection::PreconditionFailed),
-        _ => Ok(()),
-    }
-}
-
-/// The `ETag` of the contract's JSON of `value`.
-pub(crate) fn tag_of<T: serde::Serialize>(value: &T) -> String {
-    catalog_core::entity_tag(&serde_json::to_vec(value).unwrap_or_default())
-}
-
-/// `value` as JSON.
-pub(crate) fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-/// The changed fields of a write, before and after.
-#[derive(Default)]
-pub(crate) struct Diff {
-    before: serde_json::Map<String, Value>,
-    after: serde_json::Map<String, Value>,
-}
-
-impl Diff {
-    /// Sets `target` to `value`, noting the field when it changes.
-    pub(crate) fn set<T: PartialEq + serde::Serialize>(&mut self, field: &str, target: &mut T, value: T) {
-        if *target != value {
-            self.before.insert(field.to_owned(), json_of(target));
-            self.after.insert(field.to_owned(), json_of(&value));
-            *target = value;
-        }
-    }
-
-    /// Whether nothing changed.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.after.is_empty()
-    }
-
-    /// The changed fields' values before and after.
-    pub(crate) fn into_values(self) -> (Value, Value) {
-        (Value::Object(self.before), Value::Object(self.after))
-    }
-}
-
 /// The advisory-lock key of `key` under `token` (length-prefixed, so no two
 /// pairs give the same text).
 fn key_text(token: &str, key: &str) -> String {

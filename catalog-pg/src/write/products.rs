@@ -2,7 +2,8 @@
 //! related links.
 
 use catalog_core::write::{
-    ChangeKind, NewFeature, NewProduct, Precondition, ProductPatch, Rejection, Success, Touched,
+    ChangeKind, Diff, NewProduct, Precondition, ProductPatch, Rejection, Success, Touched, check_precondition,
+    features, json_of, not_found, style_json, tag_of,
 };
 use catalog_core::{Feature, Product, ProductDetail};
 use diesel::prelude::*;
@@ -10,8 +11,7 @@ use diesel::sql_types::{Array, Integer, Nullable, Numeric, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use serde_json::json;
 
-use super::styles::style_json;
-use super::{Diff, Outcome, Tx, TxError, check, json_of, not_found, tag_of};
+use super::{Outcome, Tx, TxError};
 use crate::money::PgPrice;
 use crate::prepared::Prepared;
 use crate::statements::{self, ProductRow};
@@ -26,15 +26,6 @@ const LISTING_LOCK: &str = "SELECT pg_advisory_xact_lock(7161132844275689292)"; 
 struct Id {
     #[diesel(sql_type = Integer)]
     id: i32,
-}
-
-fn features(list: &[NewFeature]) -> Vec<Feature> {
-    list.iter()
-        .map(|feature| Feature {
-            feature: feature.feature.0.clone(),
-            value: feature.value.clone(),
-        })
-        .collect()
 }
 
 impl Tx<'_> {
@@ -136,7 +127,7 @@ impl Tx<'_> {
         let Some(current) = self.locked_product(id, false).await? else {
             return Ok(Err(not_found("product", id)));
         };
-        if let Err(refused) = check(precondition, || tag_of(&current)) {
+        if let Err(refused) = check_precondition(precondition, || tag_of(&current)) {
             return Ok(Err(refused));
         }
         let mut product = Product {
@@ -149,25 +140,9 @@ impl Tx<'_> {
         };
         let mut features_now = current.features.clone();
         let mut diff = Diff::default();
-        if let Some(name) = &patch.name {
-            diff.set("name", &mut product.name, name.0.clone());
-        }
-        for (field, value, target) in [
-            ("slogan", &patch.slogan, &mut product.slogan),
-            ("description", &patch.description, &mut product.description),
-            ("category", &patch.category, &mut product.category),
-        ] {
-            if let Some(value) = value {
-                diff.set(field, target, value.clone().unwrap_or_default());
-            }
-        }
-        if let Some(price) = patch.default_price {
-            diff.set("default_price", &mut product.default_price, price.0);
-        }
-        let listed = !diff.is_empty();
+        let listed = patch.apply_listed(&mut product, &mut diff);
         let mut features_changed = false;
-        if let Some(list) = &patch.features {
-            let new = features(list.as_deref().unwrap_or(&[]));
+        if let Some(new) = patch.new_features() {
             features_changed = new != features_now;
             diff.set("features", &mut features_now, new);
         }
@@ -233,7 +208,7 @@ impl Tx<'_> {
         let Some(detail) = self.locked_product(id, true).await? else {
             return Ok(Err(not_found("product", id)));
         };
-        if let Err(refused) = check(precondition, || tag_of(&detail)) {
+        if let Err(refused) = check_precondition(precondition, || tag_of(&detail)) {
             return Ok(Err(refused));
         }
         let styles = styles_document::decode(&results)?;
@@ -361,7 +336,7 @@ impl Tx<'_> {
             return Ok(Err(not_found("product", id)));
         }
         let visible = self.related_now(id).await?;
-        if let Err(refused) = check(precondition, || tag_of(&visible)) {
+        if let Err(refused) = check_precondition(precondition, || tag_of(&visible)) {
             return Ok(Err(refused));
         }
         if !visible.contains(&related) {

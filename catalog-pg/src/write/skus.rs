@@ -4,7 +4,8 @@ use std::sync::LazyLock;
 
 use catalog_core::SkuDetail;
 use catalog_core::write::{
-    Adjustment, Batch, ChangeKind, NewSku, Precondition, Rejection, Short, SkuPatch, Success, Touched,
+    Adjustment, Batch, ChangeKind, Diff, NewSku, Precondition, Rejection, Short, SkuPatch, Success, Touched,
+    check_precondition, not_found, tag_of,
 };
 use diesel::sql_types::{Array, Integer, Text};
 use diesel::{OptionalExtension, QueryableByName};
@@ -12,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 
 use super::styles::{has_quantity_entry, quantity_patch};
-use super::{Diff, Outcome, Tx, TxError, check, not_found, tag_of};
+use super::{Outcome, Tx, TxError};
 use crate::prepared::Prepared;
 
 /// A SKU with its style and product, as `GET /skus/:id` answers it.
@@ -139,7 +140,7 @@ impl Tx<'_> {
         let Some(mut sku) = self.locked_sku(id).await? else {
             return Ok(Err(not_found("SKU", id)));
         };
-        if let Err(refused) = check(precondition, || tag_of(&sku)) {
+        if let Err(refused) = check_precondition(precondition, || tag_of(&sku)) {
             return Ok(Err(refused));
         }
         let mut diff = Diff::default();
@@ -190,7 +191,7 @@ impl Tx<'_> {
             let Some(sku) = self.locked_sku(id).await? else {
                 return Ok(Err(not_found("SKU", id)));
             };
-            if let Err(refused) = check(precondition, || tag_of(&sku)) {
+            if let Err(refused) = check_precondition(precondition, || tag_of(&sku)) {
                 return Ok(Err(refused));
             }
         }
@@ -317,7 +318,7 @@ impl Tx<'_> {
         let Some(sku) = self.locked_sku(id).await? else {
             return Ok(Err(not_found("SKU", id)));
         };
-        if let Err(refused) = check(precondition, || tag_of(&sku)) {
+        if let Err(refused) = check_precondition(precondition, || tag_of(&sku)) {
             return Ok(Err(refused));
         }
         Prepared(diesel::sql_query("DELETE FROM skus WHERE id = $1").bind::<Integer, _>(id))

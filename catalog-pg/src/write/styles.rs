@@ -2,14 +2,16 @@
 
 use std::sync::LazyLock;
 
-use catalog_core::write::{ChangeKind, NewPhoto, NewStyle, Precondition, StylePatch, Success, Touched};
-use catalog_core::{Photo, Style, entity_tag};
+use catalog_core::write::{
+    ChangeKind, Diff, NewPhoto, NewStyle, Precondition, StylePatch, Success, Touched, check_precondition, not_found,
+    style_json,
+};
+use catalog_core::{Style, entity_tag};
 use diesel::sql_types::{Array, Bool, Integer, Nullable, Numeric, Text};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
-use serde_json::{Value, json};
 
-use super::{Diff, Outcome, Tx, TxError, check, not_found};
+use super::{Outcome, Tx, TxError};
 use crate::money::PgPrice;
 use crate::prepared::Prepared;
 use crate::store::styles_body_of;
@@ -213,32 +215,13 @@ impl Tx<'_> {
         let Some((product, results, mut style)) = self.locked_style(id).await? else {
             return Ok(Err(not_found("style", id)));
         };
-        if let Err(refused) = check(precondition, || styles_tag(product, &results)) {
+        if let Err(refused) = check_precondition(precondition, || styles_tag(product, &results)) {
             return Ok(Err(refused));
         }
         let mut diff = Diff::default();
-        if let Some(name) = &patch.name {
-            diff.set("name", &mut style.name, name.0.clone());
-        }
-        if let Some(price) = patch.original_price {
-            diff.set("original_price", &mut style.original_price, price.0);
-        }
-        if let Some(sale) = patch.sale_price {
-            diff.set("sale_price", &mut style.sale_price, sale.map(|price| price.0));
-        }
-        if let Some(default) = patch.default {
-            diff.set("default?", &mut style.default, default);
-        }
+        patch.apply_fields(&mut style, &mut diff);
         let mut photos_changed = false;
-        if let Some(list) = &patch.photos {
-            let list = list.as_deref().unwrap_or(&[]);
-            let new: Vec<Photo> = list
-                .iter()
-                .map(|photo| Photo {
-                    thumbnail_url: photo.thumbnail_url.0.clone(),
-                    url: photo.url.0.clone(),
-                })
-                .collect();
+        if let Some(new) = patch.new_photos() {
             photos_changed = new != style.photos;
             diff.set("photos", &mut style.photos, new);
         }
@@ -287,7 +270,7 @@ impl Tx<'_> {
         let Some((product, results, style)) = self.locked_style(id).await? else {
             return Ok(Err(not_found("style", id)));
         };
-        if let Err(refused) = check(precondition, || styles_tag(product, &results)) {
+        if let Err(refused) = check_precondition(precondition, || styles_tag(product, &results)) {
             return Ok(Err(refused));
         }
         for statement in [
@@ -311,18 +294,4 @@ impl Tx<'_> {
 pub(super) fn find(results: &str, id: i32) -> Result<Option<Style>, TxError> {
     let styles = styles_document::decode(results)?;
     Ok(styles.into_iter().find(|style| style.style_id == id))
-}
-
-/// A style in the change log: its fields, its photos, and each SKU with its
-/// id, size and quantity (the starting quantities the log reconciles from);
-/// the memory store's form.
-pub(super) fn style_json(style: &Style) -> Value {
-    json!({
-        "name": style.name,
-        "original_price": style.original_price,
-        "sale_price": style.sale_price,
-        "default?": style.default,
-        "photos": style.photos.iter().map(|p| json!({"url": p.url, "thumbnail_url": p.thumbnail_url})).collect::<Vec<_>>(),
-        "skus": style.skus.0.iter().map(|s| json!({"sku_id": s.id, "size": s.size, "quantity": s.quantity})).collect::<Vec<_>>(),
-    })
 }
