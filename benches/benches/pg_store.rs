@@ -13,21 +13,16 @@
 use std::hint::black_box;
 
 use catalog_core::{CatalogStore, Page, ProductId};
-use catalog_pg::{PgConfig, PgStore, create_style_details_view};
+use catalog_pg::{PgStore, create_style_details_view};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+#[path = "common/pg.rs"]
+mod pg_setup;
+
 fn queries(c: &mut Criterion) {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("pg_store: DATABASE_URL is not set; nothing measured");
+    let Some((url, runtime, store)) = pg_setup::connect("pg_store") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let store = runtime
-        .block_on(PgStore::connect(&PgConfig::new(&url)))
-        .expect("connect to the catalog");
     create_style_details_view(&url).expect("create the style_details view");
     let max_id = runtime.block_on(last_product_id(&store));
     let mut rng = fastrand::Rng::with_seed(5);

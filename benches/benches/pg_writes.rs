@@ -16,8 +16,11 @@ use catalog_core::write::{
     Adjustment, Batch, BatchItem, BodySkuId, Delta, IdempotencyKey, WriteContext, WriteOp, WriteRequest,
 };
 use catalog_core::{CatalogWriter, SkuId};
-use catalog_pg::{PgConfig, PgStore};
+use catalog_pg::PgStore;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/pg.rs"]
+mod pg_setup;
 
 fn request(op: WriteOp, idempotency: Option<IdempotencyKey>) -> WriteRequest {
     WriteRequest {
@@ -57,17 +60,9 @@ async fn last_sku_id(store: &PgStore) -> i32 {
 }
 
 fn writes(c: &mut Criterion) {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("pg_writes: DATABASE_URL is not set; nothing measured");
+    let Some((_url, runtime, store)) = pg_setup::connect("pg_writes") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let store = runtime
-        .block_on(PgStore::connect(&PgConfig::new(&url)))
-        .expect("connect to the catalog");
     let skus = runtime.block_on(last_sku_id(&store));
     let mut rng = fastrand::Rng::with_seed(5);
     let store = &store;

@@ -4,14 +4,12 @@
 //! SKU's row lock (and the change log's barrier) until it was next checked
 //! out.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use catalog_contract::Fixture;
 use catalog_core::write::{Adjustment, Delta, WriteContext, WriteOp, WriteRequest};
 use catalog_core::{CatalogWriter, SkuId};
-use catalog_pg::testing::TestDatabase;
-use catalog_pg::{PgConfig, PgStore, import};
-use catalog_source::GenerateConfig;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
@@ -51,19 +49,8 @@ fn idle_in_transaction(conn: &mut PgConnection) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abandoned_write_commits_and_leaves_no_open_transaction() {
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 10,
-        seed: 3,
-        dirty_rate: 0.0,
-    });
-    let db = TestDatabase::empty();
-    let (url, path) = (db.url().to_owned(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || import(&url, &path, &mut Vec::new()).expect("import"))
-        .await
-        .expect("import task");
-    let mut config = PgConfig::new(db.url());
-    config.pool_size = 2;
-    let store = PgStore::connect(&config).await.expect("connect");
+    // Two write connections: a leftover open transaction could hold one.
+    let (db, store) = common::imported_store(10, 3, |config| config.write_pool_size = 2).await;
     let sku = SkuId::new(1).expect("an id");
     let before = store.sku(sku).await.expect("SKU 1").quantity;
 

@@ -5,35 +5,26 @@
 //! writer drew its `seq` before a later one but committed after it (the
 //! fsync of a synchronous commit is the window) are skipped for good.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use catalog_contract::Fixture;
 use catalog_core::write::{Adjustment, ChangeQuery, Delta, WriteContext, WriteOp, WriteRequest};
 use catalog_core::{CatalogWriter, SkuId};
-use catalog_pg::testing::TestDatabase;
-use catalog_pg::{PgConfig, PgStore, import};
-use catalog_source::GenerateConfig;
 
 const WRITERS: i32 = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_following_next_misses_no_entry() {
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 40,
-        seed: 5,
-        dirty_rate: 0.0,
-    });
-    let db = TestDatabase::empty();
-    let (url, path) = (db.url().to_owned(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || import(&url, &path, &mut Vec::new()).expect("import"))
-        .await
-        .expect("import task");
-    let mut config = PgConfig::new(db.url());
-    config.pool_size = 12;
-    let store = Arc::new(PgStore::connect(&config).await.expect("connect"));
+    let (_db, store) = common::imported_store(40, 5, |config| {
+        config.pool_size = 12;
+        config.write_pool_size = 12;
+    })
+    .await;
+    let store = Arc::new(store);
     // One SKU of a different product per writer.
     let mut skus = Vec::new();
     let mut products = BTreeSet::new();

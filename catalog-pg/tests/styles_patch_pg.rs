@@ -4,12 +4,10 @@
 //! is a suffix of another), every row still equals `product_styles_render`
 //! of the tables, byte for byte, and shows the new quantities.
 
-use catalog_contract::Fixture;
+mod common;
+
 use catalog_core::write::{Adjustment, Batch, BatchItem, BodySkuId, Delta, WriteContext, WriteOp, WriteRequest};
 use catalog_core::{CatalogWriter, SkuId};
-use catalog_pg::testing::TestDatabase;
-use catalog_pg::{PgConfig, PgStore, import};
-use catalog_source::GenerateConfig;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
@@ -42,17 +40,7 @@ struct Holds {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patched_rows_equal_a_full_render() {
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 40,
-        seed: 9,
-        dirty_rate: 0.0,
-    });
-    let db = TestDatabase::empty();
-    let (url, path) = (db.url().to_owned(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || import(&url, &path, &mut Vec::new()).expect("import"))
-        .await
-        .expect("import task");
-    let store = PgStore::connect(&PgConfig::new(db.url())).await.expect("connect");
+    let (db, store) = common::imported_store(40, 9, |_| {}).await;
     let mut moved = 0;
     for id in [1, 2, 3, 12, 23, 123, 7, 70] {
         let adjust = Adjustment {

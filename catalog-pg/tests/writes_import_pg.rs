@@ -4,6 +4,8 @@
 //! to the change log, which survives it, and new ids keep rising above every
 //! id handed out before it.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,7 +17,6 @@ use catalog_core::write::{
 use catalog_core::{CatalogWriter, Price, SkuId, StoreError, UnavailableKind};
 use catalog_pg::testing::TestDatabase;
 use catalog_pg::{PgConfig, PgStore, WRITE_GATE_KEY, import};
-use catalog_source::GenerateConfig;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
@@ -62,21 +63,13 @@ fn is_import_running(result: &Result<catalog_core::write::Written, WriteError>) 
 }
 
 async fn imported(fixture: &Fixture) -> (TestDatabase, PgStore) {
-    let db = TestDatabase::empty();
-    let (url, path) = (db.url().to_owned(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || import(&url, &path, &mut Vec::new()).expect("import"))
-        .await
-        .expect("import task");
+    let db = common::imported(fixture).await;
     let store = PgStore::connect(&PgConfig::new(db.url())).await.expect("connect");
     (db, store)
 }
 
 fn fixture(products: u32) -> Fixture {
-    Fixture::generate(&GenerateConfig {
-        products,
-        seed: 7,
-        dirty_rate: 0.0,
-    })
+    common::fixture(products, 7)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
