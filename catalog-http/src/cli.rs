@@ -148,7 +148,9 @@ struct ServeArgs {
     #[arg(long, env = "CATALOG_CACHE_TTL_SECS", default_value_t = 60)]
     cache_ttl_secs: u64,
     /// Milliseconds between asking the store whether its catalog was replaced
-    /// (a re-import), to empty the response cache when it was; 0 never asks.
+    /// (a re-import), to empty the response cache when it was, and (on
+    /// PostgreSQL) between reads of the change log for other instances'
+    /// writes, besides the reads its notifications wake; 0 never asks.
     #[arg(long, env = "CATALOG_GENERATION_CHECK_MS", default_value_t = 1_000)]
     generation_check_ms: u64,
     /// `Cache-Control: max-age` of successful answers, in seconds.

@@ -42,6 +42,7 @@ pub mod app;
 mod cache;
 mod compression;
 mod cors;
+mod follow;
 mod generation;
 mod http_cache;
 mod metrics;
@@ -55,6 +56,7 @@ mod service;
 pub mod writes;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, Invalidation, ResponseCache};
+pub use follow::follow_changes;
 pub use generation::follow_generations;
 pub use http_cache::CachePolicy;
 pub use reply::{HttpResponse, JSON_CONTENT_TYPE, Reply};

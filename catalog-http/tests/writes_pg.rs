@@ -11,34 +11,18 @@ use catalog_http::CacheConfig;
 use catalog_http::app::{Settings, StoreSettings};
 use catalog_pg::PgConfig;
 use catalog_pg::testing::TestDatabase;
-use catalog_source::GenerateConfig;
 
 /// Products in each test's fresh catalog.
 const PRODUCTS: u32 = 60;
 /// The generator's seed, as `writes_mem.rs` uses.
 const SEED: u64 = 11;
 
-/// A fresh database holding the imported generated catalog.
+/// A fresh database holding the imported generated catalog. The suite's
+/// fresh store starts with an empty change log, as the memory store's does:
+/// the import's `catalog.imported` entry is checked by catalog-pg's tests
+/// (tests/writes_import_pg.rs).
 async fn fresh_database() -> TestDatabase {
-    let template = format!("catalog_tmpl_writes_{PRODUCTS}_{SEED}");
-    tokio::task::spawn_blocking(move || {
-        TestDatabase::from_template(&template, |url| {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            let config = GenerateConfig {
-                products: PRODUCTS,
-                seed: SEED,
-                dirty_rate: 0.0,
-            };
-            catalog_source::generate(&config, dir.path()).expect("generate the catalog");
-            catalog_pg::import(url, dir.path(), &mut Vec::new()).expect("import the catalog");
-            // The suite's fresh store starts with an empty change log, as the
-            // memory store's does: the import's `catalog.imported` entry is
-            // checked by catalog-pg's tests (tests/writes_import_pg.rs).
-            catalog_pg::testing::execute(url, "DELETE FROM catalog_meta.changes");
-        })
-    })
-    .await
-    .expect("template database")
+    common::pg_database("writes", PRODUCTS, SEED, true).await
 }
 
 async fn fresh_app(cache: Option<CacheConfig>) -> WriteApp {

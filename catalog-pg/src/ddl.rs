@@ -33,6 +33,11 @@ pub const WRITE_GATE_KEY: i64 = 0x6361_7461_6c6f_6757; // "catalogW"
 /// before the read has committed by then (see `write::log`).
 pub(crate) const CHANGES_BARRIER_KEY: i64 = 0x6361_7461_6c6f_6753; // "catalogS"
 
+/// The channel every transaction that appends to the change log notifies
+/// (at its commit), so followers of the log read it at once instead of at
+/// their next poll (see [`PgStore::follow_notifications`](crate::PgStore::follow_notifications)).
+pub(crate) const CHANGES_CHANNEL: &str = "catalog_changes";
+
 /// The schema an import builds before it becomes `catalog`.
 pub(crate) const NEXT_SCHEMA: &str = "catalog_next";
 

@@ -16,7 +16,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::ddl::{self, CHANGES_BARRIER_KEY, IMPORT_LOCK_KEY, NEXT_SCHEMA, WRITE_GATE_KEY};
+use crate::ddl::{self, CHANGES_BARRIER_KEY, CHANGES_CHANNEL, IMPORT_LOCK_KEY, NEXT_SCHEMA, WRITE_GATE_KEY};
 use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
@@ -116,7 +116,7 @@ pub fn import_with_observer(
     conn.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS catalog_old CASCADE; ALTER SCHEMA catalog RENAME TO catalog_old; \
          ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; SELECT catalog_meta.raise_ids(); \
-         SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY});"
+         SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY}); NOTIFY {CHANGES_CHANNEL};"
     ))?;
     diesel::sql_query(
         "INSERT INTO catalog_meta.changes (token, request_id, kind, after) \

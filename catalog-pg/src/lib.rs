@@ -22,6 +22,7 @@ mod ddl;
 mod error;
 mod health;
 mod import;
+mod listen;
 mod migrate;
 mod money;
 mod pool;

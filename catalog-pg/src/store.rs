@@ -33,6 +33,8 @@ mod styles;
 #[derive(Clone)]
 pub struct PgStore {
     pub(crate) pools: Arc<Pools>,
+    /// The primary's URL, for the change log's listener.
+    pub(crate) primary_url: String,
 }
 
 impl From<ProductRow> for Product {
@@ -62,6 +64,7 @@ impl PgStore {
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
+            primary_url: config.database_url.clone(),
         };
         let migrated = store
             .pools

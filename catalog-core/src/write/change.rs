@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Touched;
+
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChangeKind {
@@ -79,6 +81,25 @@ pub struct ChangeEntry {
     pub reason: Option<String>,
 }
 
+impl ChangeEntry {
+    /// The answers this entry made stale, for a cache that learns of the
+    /// change from the log (another instance's write); `None` means all of
+    /// them: an import, or a deleted product (whose id other products'
+    /// related answers may name).
+    pub fn touched(&self) -> Option<Vec<Touched>> {
+        use ChangeKind::*;
+        let product = self.product_id?;
+        Some(match self.kind {
+            ProductCreated | ProductUpdated => vec![Touched::Product(product), Touched::Listing],
+            StyleCreated | StyleUpdated | StyleDeleted | SkuCreated | SkuUpdated | SkuAdjusted | SkuDeleted => {
+                vec![Touched::Styles(product)]
+            }
+            RelatedAdded | RelatedRemoved => vec![Touched::Related(product)],
+            ProductDeleted | CatalogImported => return None,
+        })
+    }
+}
+
 /// The most entries one read of the change log returns.
 pub const MAX_CHANGES_LIMIT: u32 = 1000;
 
@@ -141,6 +162,37 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(kind: ChangeKind, product_id: Option<i32>) -> ChangeEntry {
+        ChangeEntry {
+            seq: 1,
+            at: String::new(),
+            token: String::new(),
+            request_id: String::new(),
+            kind,
+            product_id,
+            style_id: None,
+            sku_id: None,
+            before: None,
+            after: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn an_entry_touches_the_answers_its_write_touched() {
+        let touched = |kind| entry(kind, Some(7)).touched();
+        assert_eq!(touched(ChangeKind::SkuAdjusted), Some(vec![Touched::Styles(7)]));
+        assert_eq!(touched(ChangeKind::StyleDeleted), Some(vec![Touched::Styles(7)]));
+        assert_eq!(
+            touched(ChangeKind::ProductUpdated),
+            Some(vec![Touched::Product(7), Touched::Listing])
+        );
+        assert_eq!(touched(ChangeKind::RelatedAdded), Some(vec![Touched::Related(7)]));
+        // Other products' related answers may name a deleted one.
+        assert_eq!(touched(ChangeKind::ProductDeleted), None);
+        assert_eq!(entry(ChangeKind::CatalogImported, None).touched(), None);
+    }
 
     #[test]
     fn queries_follow_the_rules_of_the_reads() {

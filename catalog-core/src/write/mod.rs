@@ -182,6 +182,25 @@ pub trait CatalogWriter: Send + Sync {
 
     /// The change log's entries after `query.after`, in `seq` order.
     async fn changes(&self, query: ChangeQuery) -> Result<ChangePage, StoreError>;
+
+    /// The `seq` of the log's last entry (0 if none), such that no entry
+    /// committed later has a lower one: where a follower of the log starts.
+    /// The default pages through the whole log; stores override it.
+    async fn last_seq(&self) -> Result<i64, StoreError> {
+        let mut after = 0;
+        loop {
+            let page = self
+                .changes(ChangeQuery {
+                    after,
+                    limit: MAX_CHANGES_LIMIT,
+                })
+                .await?;
+            if page.changes.is_empty() {
+                return Ok(after);
+            }
+            after = page.next;
+        }
+    }
 }
 
 #[cfg(test)]

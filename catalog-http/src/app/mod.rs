@@ -41,7 +41,7 @@ use tokio::task::JoinSet;
 
 use crate::{
     CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, Writes, bind,
-    connections_allowed_by_open_file_limit, follow_generations, serve_with_limits, service,
+    connections_allowed_by_open_file_limit, follow_changes, follow_generations, serve_with_limits, service,
 };
 
 /// Where the served catalog comes from.
@@ -75,7 +75,9 @@ pub struct Settings {
     /// The response cache in front of the store; `None` turns it off.
     pub cache: Option<CacheConfig>,
     /// How often to ask the store whether its catalog was replaced, to empty
-    /// the response cache when it was; `None` never asks.
+    /// the response cache when it was, and (on PostgreSQL) to read the change
+    /// log for other instances' writes besides the reads its notifications
+    /// wake ([`follow_changes`]); `None` does neither.
     pub generation_check: Option<Duration>,
     /// Browser origins allowed by CORS; empty means any.
     pub cors_origins: Vec<String>,
@@ -211,6 +213,8 @@ pub struct App {
     generation_check: Option<Duration>,
     limits: ServerLimits,
     tokens: Arc<TokenRegistry>,
+    /// The PostgreSQL store, whose change log other instances write to.
+    shared_store: Option<Arc<PgStore>>,
 }
 
 impl App {
@@ -218,6 +222,7 @@ impl App {
     pub async fn build(settings: Settings) -> Result<App, AppError> {
         let started = Instant::now();
         let tokens = Arc::new(TokenRegistry::open(&settings.tokens_file)?);
+        let mut shared_store = None;
         let (store, writer): (Arc<dyn CatalogStore>, Option<Arc<dyn CatalogWriter>>) = match &settings.store {
             StoreSettings::Generated { products, seed } => {
                 let store = Arc::new(load::mem_generated(*products, *seed)?);
@@ -229,6 +234,7 @@ impl App {
             }
             StoreSettings::Postgres(config) => {
                 let store = Arc::new(PgStore::connect(config).await?);
+                shared_store = Some(Arc::clone(&store));
                 (store.clone(), Some(store))
             }
         };
@@ -260,6 +266,7 @@ impl App {
             cache,
             generation_check: settings.generation_check,
             limits,
+            shared_store,
         })
     }
 
@@ -295,6 +302,15 @@ impl App {
         let mut background = JoinSet::new();
         if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
             background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
+        }
+        // Writes through other instances, from the shared store's change log.
+        if let (Some(cache), Some(period), Some(store)) = (&self.cache, self.generation_check, &self.shared_store) {
+            let wake = Arc::new(tokio::sync::Notify::new());
+            let listener = Arc::clone(store);
+            let notified = Arc::clone(&wake);
+            background.spawn(async move { listener.follow_notifications(notified).await });
+            let writer: Arc<dyn CatalogWriter> = Arc::clone(store) as Arc<dyn CatalogWriter>;
+            background.spawn(follow_changes(writer, cache.clone(), Some(wake), period));
         }
         background.spawn(reload_tokens(Arc::clone(&self.tokens), TOKENS_RELOAD_PERIOD));
         tracing::info!(

@@ -152,7 +152,7 @@ async fn write_and_invalidate(
 }
 
 /// The cache entry a touched answer lives under.
-fn invalidation(touched: &Touched) -> Invalidation {
+pub(crate) fn invalidation(touched: &Touched) -> Invalidation {
     match *touched {
         Touched::Product(id) => Invalidation::Key(CacheKey::Product(id)),
         Touched::Styles(id) => Invalidation::Key(CacheKey::Styles(id)),

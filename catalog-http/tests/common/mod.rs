@@ -97,3 +97,33 @@ pub fn generated_mem_store(products: u32, seed: u64) -> MemStore {
     let (store, _) = MemStore::load(dir.path(), &mut Vec::new()).expect("load");
     store
 }
+
+/// A fresh PostgreSQL database holding a clean generated catalog of
+/// `products` from `seed`, copied from a template built once (named after
+/// `purpose`); with `empty_log`, the import's `catalog.imported` entry is
+/// removed, so the change log starts empty as the memory store's does.
+pub async fn pg_database(
+    purpose: &str,
+    products: u32,
+    seed: u64,
+    empty_log: bool,
+) -> catalog_pg::testing::TestDatabase {
+    let template = format!("catalog_tmpl_{purpose}_{products}_{seed}");
+    tokio::task::spawn_blocking(move || {
+        catalog_pg::testing::TestDatabase::from_template(&template, |url| {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let config = GenerateConfig {
+                products,
+                seed,
+                dirty_rate: 0.0,
+            };
+            catalog_source::generate(&config, dir.path()).expect("generate the catalog");
+            catalog_pg::import(url, dir.path(), &mut Vec::new()).expect("import the catalog");
+            if empty_log {
+                catalog_pg::testing::execute(url, "DELETE FROM catalog_meta.changes");
+            }
+        })
+    })
+    .await
+    .expect("template database")
+}

@@ -25,7 +25,7 @@ use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use super::{Pending, TxError};
-use crate::ddl::CHANGES_BARRIER_KEY;
+use crate::ddl::{CHANGES_BARRIER_KEY, CHANGES_CHANNEL};
 use crate::prepared::Prepared;
 
 /// Longest a read of the change log waits for the writers in flight.
@@ -34,14 +34,16 @@ const READ_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 /// Every how many keyed writes one prunes the expired records.
 const PRUNE_EVERY: u64 = 64;
 
-/// The insert of a write's entries, which first takes the barrier (shared):
+/// The insert of a write's entries, which first takes the barrier (shared)
+/// and queues the notification of [`CHANGES_CHANNEL`] (sent at commit):
 /// the `barrier` CTE is read before any row reaches the insert, so before
 /// any entry draws its `seq` (the identity default is evaluated per inserted
 /// row, above the sort that needs every row of the join first). One
 /// statement, one round trip.
 static APPEND: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY})) \
+        "WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY}), \
+                                           pg_notify('{CHANGES_CHANNEL}', '')) \
          INSERT INTO catalog_meta.changes (token, request_id, kind, product_id, style_id, sku_id, before, after, reason) \
          SELECT $1, $2, kind, product_id, style_id, sku_id, before::jsonb, after::jsonb, reason \
          FROM barrier, unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[]) \
@@ -165,6 +167,26 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, query: ChangeQuery) -> Re
     let changes = rows.into_iter().map(EntryRow::entry).collect::<Result<Vec<_>, _>>()?;
     let next = changes.last().map_or(query.after, |entry| entry.seq);
     Ok(ChangePage { changes, next })
+}
+
+/// The last entry's `seq` (0 if none), read behind the barrier like a page
+/// (so no entry committed later has a lower one).
+pub(super) async fn last(conn: &mut AsyncPgConnection) -> Result<i64, TxError> {
+    conn.batch_execute(&format!(
+        "{READ_LOCK_TIMEOUT}; SELECT pg_advisory_xact_lock({CHANGES_BARRIER_KEY})"
+    ))
+    .await?;
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    let last = Prepared(diesel::sql_query(
+        "SELECT coalesce(max(seq), 0) AS seq FROM catalog_meta.changes",
+    ))
+    .get_result::<Last>(conn)
+    .await?;
+    Ok(last.seq)
 }
 
 /// A kept first answer.

@@ -267,11 +267,22 @@ impl CatalogWriter for PgStore {
     /// Reads after taking the change log's barrier exclusively (see [`log`]).
     async fn changes(&self, query: ChangeQuery) -> Result<ChangePage, StoreError> {
         let ran = self.pools.transact(move |conn| log::read(conn, query).boxed()).await;
-        ran.map_err(|err| match err {
-            TxError::Db(err) => read_error(err).into(),
-            TxError::Refused(WriteError::Store(err)) => err,
-            TxError::Refused(err) => StoreError::internal(catalog_core::InternalKind::Query, err.to_string()),
-            TxError::Rejected(_) => StoreError::internal(catalog_core::InternalKind::Query, "refused"),
-        })
+        ran.map_err(log_error)
+    }
+
+    /// Reads behind the barrier, as [`changes`](Self::changes) does.
+    async fn last_seq(&self) -> Result<i64, StoreError> {
+        let ran = self.pools.transact(move |conn| log::last(conn).boxed()).await;
+        ran.map_err(log_error)
+    }
+}
+
+/// The error of a read of the change log.
+fn log_error(err: TxError) -> StoreError {
+    match err {
+        TxError::Db(err) => read_error(err).into(),
+        TxError::Refused(WriteError::Store(err)) => err,
+        TxError::Refused(err) => StoreError::internal(catalog_core::InternalKind::Query, err.to_string()),
+        TxError::Rejected(_) => StoreError::internal(catalog_core::InternalKind::Query, "refused"),
     }
 }
