@@ -2,7 +2,8 @@
 //! connection to the primary (standbys refuse `LISTEN`), outside the pools.
 //!
 //! Every transaction that appends to the log notifies [`CHANGES_CHANNEL`]
-//! at its commit. A notification sent while the listener is disconnected is
+//! at its commit, with its instance's id (an import's is empty); a listener
+//! skips its own instance's, whose keys that instance dropped already. A notification sent while the listener is disconnected is
 //! gone, so the listener also wakes its follower after every (re)connect,
 //! and the follower still reads the log every few seconds.
 
@@ -27,7 +28,7 @@ impl PgStore {
     pub async fn follow_notifications(&self, wake: Arc<Notify>) {
         let mut failing = false;
         loop {
-            match listen(&self.primary_url, &wake).await {
+            match listen(&self.primary_url, &self.instance, &wake).await {
                 Ok(()) => tracing::warn!("the change log's listener lost its connection; connecting again"),
                 Err(err) if !failing => {
                     tracing::warn!(%err, "the change log's listener cannot connect; trying on");
@@ -43,8 +44,9 @@ impl PgStore {
 }
 
 /// One connection's life: `LISTEN`, wake once (anything before it is unknown),
-/// then wake for each notification until the connection ends.
-async fn listen(url: &str, wake: &Notify) -> Result<(), diesel::ConnectionError> {
+/// then wake for each notification until the connection ends, except those
+/// of `instance`'s own writes (it has dropped what they touched already).
+async fn listen(url: &str, instance: &str, wake: &Notify) -> Result<(), diesel::ConnectionError> {
     let mut conn = AsyncPgConnection::establish(url).await?;
     conn.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
         .await
@@ -54,6 +56,7 @@ async fn listen(url: &str, wake: &Notify) -> Result<(), diesel::ConnectionError>
     let mut notifications = std::pin::pin!(conn.notifications_stream());
     while let Some(notification) = notifications.next().await {
         match notification {
+            Ok(notification) if notification.payload == instance => {}
             Ok(_) => wake.notify_one(),
             Err(err) => {
                 tracing::warn!(%err, "the change log's listener failed");

@@ -35,6 +35,18 @@ pub struct PgStore {
     pub(crate) pools: Arc<Pools>,
     /// The primary's URL, for the change log's listener.
     pub(crate) primary_url: String,
+    /// This store's id among the stores on the database: its writes'
+    /// notifications carry it, so its own listener skips them.
+    pub(crate) instance: Arc<str>,
+}
+
+/// An id unique among the stores on one database: the process id and the
+/// time it connected, in nanoseconds.
+fn instance_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    format!("{}-{nanos}", std::process::id())
 }
 
 impl From<ProductRow> for Product {
@@ -65,6 +77,7 @@ impl PgStore {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
             primary_url: config.database_url.clone(),
+            instance: instance_id().into(),
         };
         let migrated = store
             .pools

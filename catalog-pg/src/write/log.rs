@@ -35,7 +35,8 @@ const READ_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 const PRUNE_EVERY: u64 = 64;
 
 /// The insert of a write's entries, which first takes the barrier (shared)
-/// and queues the notification of [`CHANGES_CHANNEL`] (sent at commit):
+/// and queues the notification of [`CHANGES_CHANNEL`] (sent at commit, with
+/// the writing instance's id as payload, so its own listener can skip it):
 /// the `barrier` CTE is read before any row reaches the insert, so before
 /// any entry draws its `seq` (the identity default is evaluated per inserted
 /// row, above the sort that needs every row of the join first). One
@@ -43,7 +44,7 @@ const PRUNE_EVERY: u64 = 64;
 static APPEND: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared({CHANGES_BARRIER_KEY}), \
-                                           pg_notify('{CHANGES_CHANNEL}', '')) \
+                                           pg_notify('{CHANGES_CHANNEL}', $10)) \
          INSERT INTO catalog_meta.changes (token, request_id, kind, product_id, style_id, sku_id, before, after, reason) \
          SELECT $1, $2, kind, product_id, style_id, sku_id, before::jsonb, after::jsonb, reason \
          FROM barrier, unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[]) \
@@ -52,10 +53,11 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Appends `entries` in order, under the barrier.
+/// Appends `entries` in order, under the barrier; `instance` writes them.
 pub(super) async fn append(
     conn: &mut AsyncPgConnection,
     context: &WriteContext,
+    instance: &str,
     entries: Vec<Pending>,
 ) -> Result<(), TxError> {
     if entries.is_empty() {
@@ -83,7 +85,8 @@ pub(super) async fn append(
             .bind::<Array<Nullable<Integer>>, _>(skus)
             .bind::<Array<Nullable<Text>>, _>(befores)
             .bind::<Array<Nullable<Text>>, _>(afters)
-            .bind::<Array<Nullable<Text>>, _>(reasons),
+            .bind::<Array<Nullable<Text>>, _>(reasons)
+            .bind::<Text, _>(instance),
     )
     .execute(conn)
     .await?;

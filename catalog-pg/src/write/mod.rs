@@ -29,6 +29,8 @@ mod products;
 mod skus;
 mod styles;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use catalog_core::write::{
     ChangeKind, ChangePage, ChangeQuery, Precondition, Rejection, Success, Touched, WriteAnswer, WriteError, WriteOp,
@@ -164,8 +166,8 @@ fn key_text(token: &str, key: &str) -> String {
     format!("idempotency:{}:{token}:{key}", token.len())
 }
 
-/// The whole write transaction of `request` on `conn`.
-async fn run_write(conn: &mut AsyncPgConnection, request: WriteRequest) -> Result<Written, TxError> {
+/// The whole write transaction of `request` on `conn`, by `instance`.
+async fn run_write(conn: &mut AsyncPgConnection, instance: &str, request: WriteRequest) -> Result<Written, TxError> {
     let context = &request.context;
     let key_lock = context
         .idempotency
@@ -207,7 +209,7 @@ async fn run_write(conn: &mut AsyncPgConnection, request: WriteRequest) -> Resul
     let Tx { conn, entries, touched } = tx;
     let touched = match &outcome {
         Ok(_) => {
-            log::append(conn, context, entries).await?;
+            log::append(conn, context, instance, entries).await?;
             touched
         }
         Err(rejection) => {
@@ -232,7 +234,11 @@ async fn run_write(conn: &mut AsyncPgConnection, request: WriteRequest) -> Resul
 #[async_trait]
 impl CatalogWriter for PgStore {
     async fn write(&self, request: WriteRequest) -> Result<Written, WriteError> {
-        let ran = self.pools.transact(move |conn| run_write(conn, request).boxed()).await;
+        let instance = Arc::clone(&self.instance);
+        let ran = self
+            .pools
+            .transact(move |conn| async move { run_write(conn, &instance, request).await }.boxed())
+            .await;
         match ran {
             Ok(written) => {
                 // Read your writes through replicas (see `routing`).
