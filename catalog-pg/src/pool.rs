@@ -172,7 +172,8 @@ impl Pools {
         }
     }
 
-    /// After a write that changed something: with replicas, remembers the
+    /// After a write that changed something (or a read of the change log
+    /// that found entries, written anywhere): with replicas, remembers the
     /// primary's WAL position now (past the write's commit), so this
     /// instance reads from no replica that has not replayed it (see
     /// [`Reads::fence`]). Without replicas, nothing to do.

@@ -293,3 +293,69 @@ async fn reads_after_a_write_show_it_while_the_replica_lags() {
     assert_eq!(product_name(&on_replica, 1).await, "Written");
     assert_eq!(product_name(&store, 1).await, "Written");
 }
+
+/// Another instance's writes: a store that reads them from the change log
+/// reads the catalog from the primary until its replica has replayed them,
+/// so a follower that dropped what they touched never refills its cache
+/// from a replica that has not replayed them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_read_from_the_log_fence_reads_like_a_write() {
+    use catalog_core::CatalogWriter;
+    use catalog_core::write::{ChangeQuery, ProductPatch, WriteContext, WriteOp, WriteRequest};
+
+    let cluster = PrivateCluster::new("follow");
+    let replica_url = cluster.replica_up();
+    let primary_url = cluster.up();
+    let fixture = Fixture::generate(&GenerateConfig {
+        products: 20,
+        seed: 4,
+        dirty_rate: 0.0,
+    });
+    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
+    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("import into the primary");
+    wait_for_replay(&primary_url, &replica_url);
+    let writer = PgStore::connect(&PgConfig::new(&primary_url))
+        .await
+        .expect("the other instance's store");
+    let mut config = PgConfig::new(&primary_url);
+    config.replica_urls = vec![replica_url.clone()];
+    let follower = PgStore::connect(&config).await.expect("connect with a replica");
+    let after = follower.last_seq().await.expect("the log's end");
+    let mut replica_admin = connect(&replica_url.replace("/catalog", "/postgres"));
+    replica_admin.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+
+    let patch = ProductPatch {
+        name: Some(catalog_core::write::NonEmpty("Written elsewhere".into())),
+        ..ProductPatch::default()
+    };
+    let written = writer
+        .write(WriteRequest {
+            op: WriteOp::UpdateProduct(ProductId::new(1).unwrap(), patch),
+            context: WriteContext {
+                token: "t".into(),
+                request_id: "r".into(),
+                ..WriteContext::default()
+            },
+        })
+        .await
+        .expect("a write through the other instance");
+    assert_eq!(written.answer.status, 200, "{}", written.answer.body);
+    assert_ne!(
+        product_name(&follower, 1).await,
+        "Written elsewhere",
+        "before reading the log, reads go to the lagging replica"
+    );
+    let page = follower.changes(ChangeQuery { after, limit: 100 }).await.expect("the log");
+    assert_eq!(page.changes.len(), 1);
+    for _ in 0..5 {
+        assert_eq!(
+            product_name(&follower, 1).await,
+            "Written elsewhere",
+            "after reading the entry, reads go to the primary"
+        );
+    }
+    replica_admin.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+}

@@ -271,9 +271,17 @@ impl CatalogWriter for PgStore {
     }
 
     /// Reads after taking the change log's barrier exclusively (see [`log`]).
+    /// Entries read fence this store's reads as its own writes do: until the
+    /// replicas have replayed past them, reads go to the primary, so a
+    /// follower that drops what they touched never refills its cache from a
+    /// replica that has not replayed them.
     async fn changes(&self, query: ChangeQuery) -> Result<ChangePage, StoreError> {
         let ran = self.pools.transact(move |conn| log::read(conn, query).boxed()).await;
-        ran.map_err(log_error)
+        let page = ran.map_err(log_error)?;
+        if !page.changes.is_empty() {
+            self.pools.fence_after_write().await;
+        }
+        Ok(page)
     }
 
     /// Reads behind the barrier, as [`changes`](Self::changes) does.
