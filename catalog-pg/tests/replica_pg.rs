@@ -348,7 +348,10 @@ async fn entries_read_from_the_log_fence_reads_like_a_write() {
         "Written elsewhere",
         "before reading the log, reads go to the lagging replica"
     );
-    let page = follower.changes(ChangeQuery { after, limit: 100 }).await.expect("the log");
+    let page = follower
+        .changes(ChangeQuery { after, limit: 100 })
+        .await
+        .expect("the log");
     assert_eq!(page.changes.len(), 1);
     for _ in 0..5 {
         assert_eq!(
