@@ -75,9 +75,10 @@ pub struct Settings {
     /// The response cache in front of the store; `None` turns it off.
     pub cache: Option<CacheConfig>,
     /// How often to ask the store whether its catalog was replaced, to empty
-    /// the response cache when it was, and (on PostgreSQL) to read the change
-    /// log for other instances' writes besides the reads its notifications
-    /// wake ([`follow_changes`]); `None` does neither.
+    /// the response cache when it was; on PostgreSQL, how often to read the
+    /// change log instead, for other instances' writes and imports alike,
+    /// besides the reads its notifications wake ([`follow_changes`]). `None`
+    /// does neither.
     pub generation_check: Option<Duration>,
     /// Browser origins allowed by CORS; empty means any.
     pub cors_origins: Vec<String>,
@@ -301,16 +302,21 @@ impl App {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) {
         let mut background = JoinSet::new();
         if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
-            background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
-        }
-        // Writes through other instances, from the shared store's change log.
-        if let (Some(cache), Some(period), Some(store)) = (&self.cache, self.generation_check, &self.shared_store) {
-            let wake = Arc::new(tokio::sync::Notify::new());
-            let listener = Arc::clone(store);
-            let notified = Arc::clone(&wake);
-            background.spawn(async move { listener.follow_notifications(notified).await });
-            let writer: Arc<dyn CatalogWriter> = Arc::clone(store) as Arc<dyn CatalogWriter>;
-            background.spawn(follow_changes(writer, cache.clone(), Some(wake), period));
+            match &self.shared_store {
+                // Other instances' writes and imports, from the change log
+                // (an import's `catalog.imported` entry empties the cache).
+                Some(store) => {
+                    let wake = Arc::new(tokio::sync::Notify::new());
+                    let listener = Arc::clone(store);
+                    let notified = Arc::clone(&wake);
+                    background.spawn(async move { listener.follow_notifications(notified).await });
+                    let writer: Arc<dyn CatalogWriter> = Arc::clone(store) as Arc<dyn CatalogWriter>;
+                    background.spawn(follow_changes(writer, cache.clone(), Some(wake), period));
+                }
+                None => {
+                    background.spawn(follow_generations(Arc::clone(&self.store), cache.clone(), period));
+                }
+            }
         }
         background.spawn(reload_tokens(Arc::clone(&self.tokens), TOKENS_RELOAD_PERIOD));
         tracing::info!(
