@@ -52,6 +52,26 @@ fn wait_for_replay(primary_url: &str, replica_url: &str) {
     }
 }
 
+/// Starts `cluster`'s replica and primary, imports a small generated
+/// catalog (20 products, seed 4) into the primary and waits until the
+/// replica has replayed it; returns the primary's and the replica's URLs.
+async fn replicated_catalog(cluster: &PrivateCluster) -> (String, String) {
+    let replica_url = cluster.replica_up();
+    let primary_url = cluster.up();
+    let fixture = Fixture::generate(&GenerateConfig {
+        products: 20,
+        seed: 4,
+        dirty_rate: 0.0,
+    });
+    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
+    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
+        .await
+        .unwrap()
+        .expect("import into the primary");
+    wait_for_replay(&primary_url, &replica_url);
+    (primary_url, replica_url)
+}
+
 /// Connections per pool of the replicated store: few, so that reads queue
 /// for them.
 const POOL_SIZE: usize = 2;
@@ -220,19 +240,7 @@ async fn reads_after_a_write_show_it_while_the_replica_lags() {
     use catalog_core::write::{Adjustment, Delta, ProductPatch, WriteContext, WriteOp, WriteRequest};
 
     let cluster = PrivateCluster::new("ryw");
-    let replica_url = cluster.replica_up();
-    let primary_url = cluster.up();
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 20,
-        seed: 4,
-        dirty_rate: 0.0,
-    });
-    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
-        .await
-        .unwrap()
-        .expect("import into the primary");
-    wait_for_replay(&primary_url, &replica_url);
+    let (primary_url, replica_url) = replicated_catalog(&cluster).await;
     let mut config = PgConfig::new(&primary_url);
     config.replica_urls = vec![replica_url.clone()];
     let store = PgStore::connect(&config).await.expect("connect with a replica");
@@ -304,19 +312,7 @@ async fn entries_read_from_the_log_fence_reads_like_a_write() {
     use catalog_core::write::{ChangeQuery, ProductPatch, WriteContext, WriteOp, WriteRequest};
 
     let cluster = PrivateCluster::new("follow");
-    let replica_url = cluster.replica_up();
-    let primary_url = cluster.up();
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 20,
-        seed: 4,
-        dirty_rate: 0.0,
-    });
-    let (url, source) = (primary_url.clone(), fixture.path().to_owned());
-    tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
-        .await
-        .unwrap()
-        .expect("import into the primary");
-    wait_for_replay(&primary_url, &replica_url);
+    let (primary_url, replica_url) = replicated_catalog(&cluster).await;
     let writer = PgStore::connect(&PgConfig::new(&primary_url))
         .await
         .expect("the other instance's store");
