@@ -8,7 +8,7 @@ fds_at_least() { [ "$(fds_of "$1")" -ge "$2" ]; }
 # while they are open. Targets: the server closes ≥ 99% of them within the
 # hold (a header read timeout), normal p99 at most max(2× the p99 without
 # them, +5 ms), no normal request lost, and the service's descriptors back
-# within 5% of N of where they started one second before the hold ends.
+# within 5% of N of where they started in the hold's last 3 s.
 fault_slow_headers() {
   local n hold load_s port=3471
   if short; then n=500 hold=15 load_s=4; else n=5000 hold=25 load_s=10; fi
