@@ -7,7 +7,14 @@
 #                                                127.0.0.1:8080; replaces what runs; prints the URL
 #   scripts/scale-out.sh down                    stop everything it started
 #   scripts/scale-out.sh kill I [SIGNAL]         signal instance I (default KILL)
+#   scripts/scale-out.sh restart I [drain]       stop instance I (SIGTERM: it finishes what is in
+#                                                flight) and start it again, ready; with `drain`,
+#                                                nginx stops sending it requests first and gets it
+#                                                back once it is ready
+#   scripts/scale-out.sh rolling-restart         `restart I drain` for every instance in turn: no
+#                                                request fails (checked by check-fleet)
 #   scripts/scale-out.sh check                   the failover check (below); exits 1 if a GET failed
+#   scripts/scale-out.sh check-fleet             the fleet check (below): writes under failures
 #
 # BIN names the service binary (default: a release build, made here).
 # Instances serve STORE=pg (default: the catalog in DATABASE_URL or the
@@ -47,6 +54,12 @@ down() {
   for pidfile in "$state"/instance-*.pid; do stop_pidfile "$pidfile"; done
 }
 
+# What `up` started the instances with, for `restart`.
+save_launch() { # binary
+  declare -p STORE DATABASE_URL REPLICA_URLS INSTANCE_FLAGS GENERATE RUST_LOG 2>/dev/null | sed 's/^declare -[a-z-]* /export /' >"$state/launch.env" || true
+  echo "BIN=$1" >>"$state/launch.env"
+}
+
 start_instance() { # binary number
   local bin=$1
   shift
@@ -64,11 +77,14 @@ start_instance() { # binary number
   disown
 }
 
-render_nginx() { # instances cache
-  local upstreams="" n
+render_nginx() { # instances cache [drained instance]
+  local upstreams="" n state_flag
   for n in $(seq 1 "$1"); do
-    upstreams+="server 127.0.0.1:$((first_port + n - 1)) max_fails=2 fail_timeout=5s; "
+    state_flag=""
+    [ "$n" = "${3:-}" ] && state_flag=" down"
+    upstreams+="server 127.0.0.1:$((first_port + n - 1)) max_fails=2 fail_timeout=5s$state_flag; "
   done
+  echo "$1 $2" >"$state/nginx.layout"
   mkdir -p "$cache_dir" "$state/logs"
   CATALOG_LISTEN=$listen CATALOG_UPSTREAMS=$upstreams CATALOG_CACHE_DIR=$cache_dir \
     CATALOG_PROXY_CACHE=$([ "$2" = cache ] && echo catalog || echo off) CATALOG_INTERNAL=127.0.0.1 \
@@ -107,11 +123,51 @@ up() { # instances cache
   for n in $(seq 1 "$instances"); do
     wait_for "http://127.0.0.1:$((first_port + n - 1))/readyz"
   done
+  save_launch "$bin"
   render_nginx "$instances" "$cache"
   rm -f "$state/logs/error.log"
   nginx -p "$state" -c "$state/nginx.conf"
   wait_for "http://$listen/healthz"
   echo "http://$listen"
+}
+
+# nginx re-reads its configuration: new workers take new requests, old ones
+# finish theirs (and close their connections to the instances), then exit.
+reload_nginx() {
+  local master old
+  master=$(cat "$state/nginx.pid")
+  old=$(pgrep -P "$master" | sort)
+  nginx -p "$state" -c "$state/nginx.conf" -s reload
+  for _ in $(seq 1 100); do
+    [ -z "$(comm -12 <(echo "$old") <(pgrep -P "$master" | sort))" ] && return 0
+    sleep 0.1
+  done
+  echo "scale-out: nginx's old workers still run after 10 s" >&2
+}
+
+restart() { # number [drain]
+  local number=$1 drain=${2:-} layout
+  [ -f "$state/launch.env" ] || { echo "scale-out: nothing runs (scripts/scale-out.sh up N first)" >&2; exit 2; }
+  # shellcheck disable=SC1091 # written by save_launch
+  source "$state/launch.env"
+  read -r -a layout <"$state/nginx.layout"
+  if [ "$drain" = drain ]; then
+    render_nginx "${layout[0]}" "${layout[1]}" "$number"
+    reload_nginx
+  fi
+  stop_pidfile "$state/instance-$number.pid"
+  start_instance "$BIN" "$number"
+  wait_for "http://127.0.0.1:$((first_port + number - 1))/readyz"
+  if [ "$drain" = drain ]; then
+    render_nginx "${layout[0]}" "${layout[1]}"
+    reload_nginx
+  fi
+}
+
+rolling_restart() {
+  local layout n
+  read -r -a layout <"$state/nginx.layout"
+  for n in $(seq 1 "${layout[0]}"); do restart "$n" drain; done
 }
 
 signal() { # number signal
@@ -191,10 +247,48 @@ check() {
   [ "$first" = MISS ] && [ "$second" = HIT ] && [ "$status" = 200 ] && [ "$stale" = STALE ] || exit 1
 }
 
+# The fleet check: three instances with their response caches behind nginx
+# with its cache, on a private PostgreSQL cluster with a streaming replica
+# they read from (CATALOG_PG_DIR .data/pg-fleet, ports 54369 and 54370), a
+# generated catalog of FLEET_PRODUCTS (2000); scripts/load/fleet_check.py
+# writes and reads while instance 1 is killed, instance 2 restarted, then
+# every instance restarted in turn, and checks that nothing was lost or
+# doubled and that every instance and nginx show the database's quantities.
+check_fleet() {
+  export CATALOG_PG_DIR=${FLEET_PG_DIR:-$PWD/.data/pg-fleet} CATALOG_PG_PORT=${FLEET_PG_PORT:-54369}
+  export STORE=pg
+  local bin products=${FLEET_PRODUCTS:-2000} primary replica data token
+  bin=$(binary)
+  trap 'down; scripts/pg down >/dev/null' EXIT
+  replica=$(scripts/pg replica up)
+  primary=$(scripts/pg up)
+  data=$state/source-$products
+  [ -f "$data/product.csv" ] || "$bin" generate --products "$products" --seed 5 --out "$data" >/dev/null
+  "$bin" import --data "$data" --database-url "$primary" --rejects "$state/fleet-rejects.csv" >/dev/null
+  psql "$primary" -qAtc "SELECT 1" >/dev/null
+  # The replica has replayed the import before anything reads it.
+  local lsn
+  lsn=$(psql "$primary" -tAc "SELECT pg_current_wal_lsn()")
+  for _ in $(seq 1 300); do
+    [ "$(psql "$replica" -tAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
+    sleep 0.1
+  done
+  mkdir -p "$state"
+  rm -f "$state/tokens"
+  token=$("$bin" token create --name fleet --scope inventory:write --tokens-file "$state/tokens" 2>/dev/null)
+  DATABASE_URL=$primary REPLICA_URLS=$replica BIN=$bin \
+    INSTANCE_FLAGS="--tokens-file $state/tokens ${INSTANCE_FLAGS:-}" up 3 cache >/dev/null
+  python3 scripts/load/fleet_check.py "http://$listen" \
+    "http://127.0.0.1:3101,http://127.0.0.1:3102,http://127.0.0.1:3103" "$token" "$primary" "$0" "$products"
+}
+
 case "${1:-}" in
   up) shift; up "$@" ;;
   down) down ;;
   kill) shift; signal "$@" ;;
+  restart) shift; restart "$@" ;;
+  rolling-restart) rolling_restart ;;
   check) check ;;
-  *) echo "usage: scripts/scale-out.sh up N [cache|no-cache] | down | kill I [SIGNAL] | check" >&2; exit 2 ;;
+  check-fleet) check_fleet ;;
+  *) echo "usage: scripts/scale-out.sh up N [cache|no-cache] | down | kill I [SIGNAL] | restart I [drain] | rolling-restart | check | check-fleet" >&2; exit 2 ;;
 esac

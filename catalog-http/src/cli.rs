@@ -159,6 +159,12 @@ struct ServeArgs {
     /// `Cache-Control: stale-while-revalidate` of successful answers, in seconds.
     #[arg(long, env = "CATALOG_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
     stale_while_revalidate_secs: u64,
+    /// `Cache-Control: max-age` of answers that carry stock (styles, SKUs), in seconds.
+    #[arg(long, env = "CATALOG_STOCK_MAX_AGE_SECS", default_value_t = 1)]
+    stock_max_age_secs: u64,
+    /// `Cache-Control: stale-while-revalidate` of answers that carry stock, in seconds.
+    #[arg(long, env = "CATALOG_STOCK_STALE_WHILE_REVALIDATE_SECS", default_value_t = 1)]
+    stock_stale_while_revalidate_secs: u64,
     /// `Cache-Control: stale-if-error` of successful answers, in seconds.
     #[arg(long, env = "CATALOG_STALE_IF_ERROR_SECS", default_value_t = 600)]
     stale_if_error_secs: u64,
@@ -214,6 +220,11 @@ impl From<ServeArgs> for Settings {
             http_cache: CachePolicy {
                 max_age: Duration::from_secs(args.max_age_secs),
                 stale_while_revalidate: Duration::from_secs(args.stale_while_revalidate_secs),
+                stale_if_error: Duration::from_secs(args.stale_if_error_secs),
+            },
+            stock_http_cache: CachePolicy {
+                max_age: Duration::from_secs(args.stock_max_age_secs),
+                stale_while_revalidate: Duration::from_secs(args.stock_stale_while_revalidate_secs),
                 stale_if_error: Duration::from_secs(args.stale_if_error_secs),
             },
             header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),

@@ -12,7 +12,7 @@ use warp::hyper::body::Bytes;
 #[cfg(doc)]
 use crate::answer::Answer;
 use crate::compression;
-use crate::reply::{Cacheability, HttpResponse, Reply};
+use crate::reply::{Cacheability, Freshness, HttpResponse, Reply};
 
 /// How long shared caches and browsers may keep successful answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,18 @@ impl Default for CachePolicy {
 }
 
 impl CachePolicy {
+    /// The default for answers that carry stock (styles, SKUs), which every
+    /// sale moves: fresh for 1 s, then served stale for 1 s while
+    /// revalidating (so a shared cache shows a sale within about 3 s, see
+    /// docs/deploy.md), or for 10 minutes when the service is failing.
+    pub fn stock() -> CachePolicy {
+        CachePolicy {
+            max_age: Duration::from_secs(1),
+            stale_while_revalidate: Duration::from_secs(1),
+            ..CachePolicy::default()
+        }
+    }
+
     /// The `Cache-Control` value of a successful answer.
     pub fn cache_control(&self) -> HeaderValue {
         let value = format!(
@@ -52,21 +64,44 @@ impl CachePolicy {
     }
 }
 
+/// The `Cache-Control` values of one service's two policies, made once.
+pub(crate) struct CacheControls {
+    catalog: HeaderValue,
+    stock: HeaderValue,
+}
+
+impl CacheControls {
+    /// The values of `catalog` (products, pages, related ids) and `stock`
+    /// (styles, SKUs).
+    pub(crate) fn new(catalog: &CachePolicy, stock: &CachePolicy) -> CacheControls {
+        CacheControls {
+            catalog: catalog.cache_control(),
+            stock: stock.cache_control(),
+        }
+    }
+
+    fn of(&self, freshness: Freshness) -> &HeaderValue {
+        match freshness {
+            Freshness::Catalog => &self.catalog,
+            Freshness::Stock => &self.stock,
+        }
+    }
+}
+
 /// The response to a request that sent `if_none_match` and
 /// `accept_encoding`, whose route replied `reply`. A shared reply gets its
-/// `ETag`, `cache_control` (a [`CachePolicy::cache_control`], made once per
-/// service) and `Vary`, is compressed when the client accepts brotli or gzip
+/// `ETag`, the `Cache-Control` of its freshness and `Vary`, is compressed when the client accepts brotli or gzip
 /// and the body is large enough, and becomes a bodiless 304 when the client
 /// already holds that version; tags and compressed forms come from the
 /// reply's [`Answer`] (shared with the response cache, so made once per
 /// cached answer). Any other reply says `no-store` and nothing else.
 pub(crate) fn finish(
     reply: Reply,
-    cache_control: &HeaderValue,
+    cache_controls: &CacheControls,
     if_none_match: Option<&str>,
     accept_encoding: Option<&str>,
 ) -> HttpResponse {
-    let Cacheability::Shared(answer) = reply.cacheability.clone() else {
+    let Cacheability::Shared(answer, freshness) = reply.cacheability.clone() else {
         return reply.into_http();
     };
     let coding = accept_encoding
@@ -75,7 +110,7 @@ pub(crate) fn finish(
     let tag = answer.tag(coding);
     let mut response = reply.into_http();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, cache_control.clone());
+    headers.insert(header::CACHE_CONTROL, cache_controls.of(freshness).clone());
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if if_none_match.is_some_and(|condition| matches_any(condition, tag.to_str().unwrap_or_default())) {
         headers.insert(header::ETAG, tag.clone());

@@ -53,6 +53,7 @@ mod routes;
 mod server;
 mod server_metrics;
 mod service;
+pub mod surrogate;
 pub mod writes;
 
 pub use cache::{CacheConfig, CacheKey, CacheStats, Invalidation, ResponseCache};

@@ -16,13 +16,23 @@ pub type HttpResponse = Response<Bytes>;
 /// The content type of every catalog answer.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
+/// Which of the service's `Cache-Control` policies a shared reply is kept under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    /// The catalog's own answers: products, pages, related ids.
+    Catalog,
+    /// Answers that carry stock (styles, SKUs), which every sale moves.
+    Stock,
+}
+
 /// Whether caches may keep a reply.
 #[derive(Clone)]
 pub(crate) enum Cacheability {
     /// A 200 that browsers, shared caches and CDNs may keep under the
-    /// service's `Cache-Control` policy: it gets an `ETag`, 304 answers and
-    /// compressed forms, all derived from (and kept with) its [`Answer`].
-    Shared(Arc<Answer>),
+    /// service's `Cache-Control` policy for its [`Freshness`]: it gets an
+    /// `ETag`, 304 answers and compressed forms, all derived from (and kept
+    /// with) its [`Answer`].
+    Shared(Arc<Answer>, Freshness),
     /// Never stored anywhere: `Cache-Control: no-store` and no `ETag`
     /// (errors, health, metrics).
     NoStore,
@@ -39,14 +49,15 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A 200 with `answer`'s body that caches may keep.
-    pub(crate) fn shared(answer: Arc<Answer>) -> Reply {
+    /// A 200 with `answer`'s body that caches may keep for as long as its
+    /// `freshness` allows.
+    pub(crate) fn shared(answer: Arc<Answer>, freshness: Freshness) -> Reply {
         Reply {
             status: StatusCode::OK,
             content_type: HeaderValue::from_static(JSON_CONTENT_TYPE),
             body: answer.body().clone(),
             headers: HeaderMap::new(),
-            cacheability: Cacheability::Shared(answer),
+            cacheability: Cacheability::Shared(answer, freshness),
         }
     }
 
@@ -95,7 +106,7 @@ impl Reply {
 
     /// Whether browsers and shared caches may keep the reply.
     pub fn is_cacheable(&self) -> bool {
-        matches!(self.cacheability, Cacheability::Shared(_))
+        matches!(self.cacheability, Cacheability::Shared(..))
     }
 
     /// The response with the reply's own headers only: `Cache-Control: no-store`

@@ -9,12 +9,13 @@ use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::{HeaderValue, Method, StatusCode, header};
+use warp::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use warp::hyper::body::Bytes;
 
 use crate::answer::Answer;
 use crate::cache::{CacheKey, ResponseCache};
-use crate::reply::{Reply, bad_request, no_such_route, store_error};
+use crate::reply::{Freshness, Reply, bad_request, no_such_route, store_error};
+use crate::surrogate;
 use crate::route_table::{self, Access, Matched, MethodOutcome, Route};
 
 /// The four routes of the contract over `store`:
@@ -132,12 +133,17 @@ async fn serialized<T: Serialize>(query: impl Future<Output = Result<T, StoreErr
 }
 
 /// A shared reply with the body a future of `load` gives, through `cache`
-/// when there is one.
+/// when there is one, with its `Surrogate-Key` and, for styles, the stock
+/// answers' freshness.
 async fn respond<L, F>(cache: Option<&ResponseCache>, key: CacheKey, load: L) -> Reply
 where
     L: Fn() -> F,
     F: Future<Output = Result<Bytes, StoreError>>,
 {
+    let freshness = match key {
+        CacheKey::Styles(_) => Freshness::Stock,
+        _ => Freshness::Catalog,
+    };
     let answer = match cache {
         Some(cache) => cache
             .get_or_load(key, load)
@@ -149,7 +155,10 @@ where
             .map_err(|err| store_error(&err)),
     };
     match answer {
-        Ok(answer) => Reply::shared(answer),
+        Ok(answer) => Reply::shared(answer, freshness).with_header(
+            HeaderName::from_static(surrogate::SURROGATE_KEY),
+            surrogate::of_answer(key),
+        ),
         Err(reply) => reply,
     }
 }

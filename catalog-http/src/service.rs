@@ -10,12 +10,12 @@ use catalog_core::CatalogStore;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::filters::path::FullPath;
-use warp::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use warp::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use warp::reject::Rejection;
 
 use crate::cache::ResponseCache;
 use crate::cors::{Cors, CorsCheck};
-use crate::http_cache::{self, CachePolicy};
+use crate::http_cache::{self, CacheControls, CachePolicy};
 use crate::metrics::{METRICS_CONTENT_TYPE, ServiceMetrics};
 use crate::reply::{HttpResponse, Reply, no_such_route, unavailable};
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
@@ -39,6 +39,9 @@ pub struct ServiceConfig {
     pub cache: Option<ResponseCache>,
     /// `Cache-Control` of successful answers, for browsers, CDNs and proxies.
     pub http_cache: CachePolicy,
+    /// `Cache-Control` of successful answers that carry stock (styles and
+    /// SKUs), which every sale moves.
+    pub stock_http_cache: CachePolicy,
     /// What the server's limits did, rendered by `/metrics`: pass the same
     /// handle to [`serve_with_limits`](crate::serve_with_limits).
     pub server_metrics: ServerMetrics,
@@ -54,6 +57,7 @@ impl Default for ServiceConfig {
             cors_max_age: Duration::from_secs(600),
             cache: None,
             http_cache: CachePolicy::default(),
+            stock_http_cache: CachePolicy::stock(),
             server_metrics: ServerMetrics::new(),
             writes: None,
         }
@@ -79,7 +83,7 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         store,
         cache: config.cache.clone(),
         cors: Cors::new(&config.cors_origins, config.cors_max_age),
-        cache_control: config.http_cache.cache_control(),
+        cache_controls: CacheControls::new(&config.http_cache, &config.stock_http_cache),
         writes: config.writes.clone(),
     });
     warp::method()
@@ -119,7 +123,7 @@ struct Service {
     cache: Option<ResponseCache>,
     metrics: ServiceMetrics,
     cors: Cors,
-    cache_control: HeaderValue,
+    cache_controls: CacheControls,
     writes: Option<Writes>,
 }
 
@@ -145,7 +149,7 @@ impl Service {
                 };
                 http_cache::finish(
                     reply,
-                    &self.cache_control,
+                    &self.cache_controls,
                     lenient_header(headers, header::IF_NONE_MATCH),
                     lenient_header(headers, header::ACCEPT_ENCODING),
                 )

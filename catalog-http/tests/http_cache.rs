@@ -137,6 +137,39 @@ async fn cache_control_follows_the_policy() {
 }
 
 #[tokio::test]
+async fn answers_that_carry_stock_follow_the_stock_policy_and_every_answer_names_its_surrogate_keys() {
+    let config = ServiceConfig {
+        stock_http_cache: CachePolicy {
+            max_age: Duration::from_secs(2),
+            stale_while_revalidate: Duration::from_secs(3),
+            stale_if_error: Duration::from_secs(4),
+        },
+        ..ServiceConfig::default()
+    };
+    let stock_app = service(common::generated_store(40, 11), &config);
+    let catalog = "public, max-age=60, stale-while-revalidate=60, stale-if-error=600";
+    let stock = "public, max-age=2, stale-while-revalidate=3, stale-if-error=4";
+    for (path, policy, keys) in [
+        ("/products?page=2&count=3", catalog, "catalog products"),
+        ("/products/7", catalog, "catalog product-7"),
+        ("/products/7/styles", stock, "catalog styles-7"),
+        ("/products/7/related", catalog, "catalog related-7"),
+    ] {
+        let response = request(&stock_app, path, None).await;
+        assert_eq!(header(&response, "cache-control"), Some(policy), "{path}");
+        assert_eq!(header(&response, "surrogate-key"), Some(keys), "{path}");
+        let revalidated = request(&stock_app, path, header(&response, "etag")).await;
+        assert_eq!(revalidated.status(), 304, "{path}");
+        assert_eq!(header(&revalidated, "cache-control"), Some(policy), "{path}");
+    }
+    let defaults = request(&app(CachePolicy::default()), "/products/7/styles", None).await;
+    assert_eq!(
+        header(&defaults, "cache-control"),
+        Some("public, max-age=1, stale-while-revalidate=1, stale-if-error=600")
+    );
+}
+
+#[tokio::test]
 async fn errors_and_health_answers_are_never_stored_and_have_no_etag() {
     let app = app(CachePolicy::default());
     for (path, status) in [

@@ -50,3 +50,25 @@ mod uncached {
 
     catalog_contract::write_contract_tests!(mem_app_uncached);
 }
+
+/// `GET /skus/:id` carries stock: shared caches keep it under the stock
+/// policy, and it is purged with its product's styles.
+#[tokio::test]
+async fn a_sku_answer_is_kept_as_briefly_as_stock_and_purged_with_its_products_styles() {
+    let app = fresh_app(None).await;
+    let response = app
+        .client
+        .get(format!("{}/skus/1", app.base_url))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| response.headers()[name].to_str().expect("ASCII").to_owned();
+    assert_eq!(
+        header("cache-control"),
+        "public, max-age=1, stale-while-revalidate=1, stale-if-error=600"
+    );
+    let keys = header("surrogate-key");
+    let sku: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(keys, format!("catalog styles-{}", sku["product_id"]));
+}

@@ -86,6 +86,8 @@ pub struct Settings {
     pub cors_max_age: Duration,
     /// `Cache-Control` of successful answers.
     pub http_cache: CachePolicy,
+    /// `Cache-Control` of successful answers that carry stock (styles, SKUs).
+    pub stock_http_cache: CachePolicy,
     /// How long a connection may take to send a request head or sit idle.
     pub header_read_timeout: Duration,
     /// Most connections open at once; `None`: as many as the open-file limit
@@ -119,6 +121,7 @@ impl Default for Settings {
             cors_origins: service.cors_origins,
             cors_max_age: service.cors_max_age,
             http_cache: service.http_cache,
+            stock_http_cache: service.stock_http_cache,
             header_read_timeout: limits.header_read_timeout,
             max_connections: None,
             listen_backlog: limits.listen_backlog,
@@ -159,6 +162,7 @@ impl From<&Settings> for ServiceConfig {
             cors_max_age: settings.cors_max_age,
             cache: None,
             http_cache: settings.http_cache,
+            stock_http_cache: settings.stock_http_cache,
             server_metrics: ServerMetrics::new(),
             writes: None,
         }

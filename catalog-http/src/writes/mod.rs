@@ -21,15 +21,16 @@ use catalog_core::write::{ChangeQuery, Touched, WriteContext, WriteError, WriteR
 use catalog_core::{CatalogWriter, SkuId, StoreError, UnavailableKind};
 use futures_util::Stream;
 use warp::Buf;
-use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use warp::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use warp::hyper::body::Bytes;
 
 use crate::answer::Answer;
 use crate::cache::{CacheKey, Invalidation, ResponseCache};
-use crate::reply::{Reply, bad_request, store_error};
+use crate::reply::{Freshness, Reply, bad_request, store_error};
 use crate::request_id::RequestId;
 use crate::route_table::{Matched, Route};
 use crate::routes::decoded_id;
+use crate::surrogate;
 
 /// What the write routes need: the store's write side and the tokens.
 #[derive(Clone)]
@@ -223,8 +224,9 @@ fn forbidden(message: &str) -> Reply {
     Reply::error(StatusCode::FORBIDDEN, message)
 }
 
-/// `GET /skus/:sku_id`: public, tagged, never kept by the response cache
-/// (stock moves too often for it to pay).
+/// `GET /skus/:sku_id`: public, tagged, kept by shared caches as briefly as
+/// stock is, never by the response cache (stock moves too often for it to
+/// pay).
 pub(crate) async fn sku(writes: Option<&Writes>, matched: Matched<'_>) -> Reply {
     let Some(writer) = writes.map(|writes| &*writes.writer) else {
         return Reply::error(StatusCode::NOT_IMPLEMENTED, "this store does not take writes");
@@ -235,7 +237,8 @@ pub(crate) async fn sku(writes: Option<&Writes>, matched: Matched<'_>) -> Reply 
     };
     match writer.sku(id).await {
         Ok(sku) => match serde_json::to_vec(&sku) {
-            Ok(body) => Reply::shared(Arc::new(Answer::new(Bytes::from(body)))),
+            Ok(body) => Reply::shared(Arc::new(Answer::new(Bytes::from(body))), Freshness::Stock)
+                .with_header(HeaderName::from_static(surrogate::SURROGATE_KEY), surrogate::of_sku(sku.product_id)),
             Err(_) => Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error"),
         },
         Err(err) => store_error(&err),
