@@ -15,8 +15,8 @@ use warp::hyper::body::Bytes;
 use crate::answer::Answer;
 use crate::cache::{CacheKey, ResponseCache};
 use crate::reply::{Freshness, Reply, bad_request, no_such_route, store_error};
-use crate::surrogate;
 use crate::route_table::{self, Access, Matched, MethodOutcome, Route};
+use crate::surrogate;
 
 /// The four routes of the contract over `store`:
 /// `GET /products`, `/products/:id`, `/products/:id/styles`, `/products/:id/related`.

@@ -119,7 +119,11 @@ mod tests {
             let purged = of_change(&change);
             let stale: Vec<CacheKey> = change.touched().unwrap().into_iter().map(answer_of).collect();
             for key in answers(7) {
-                assert_eq!(purges(&purged, &of_answer(key)), stale.contains(&key), "{kind:?} {key:?}");
+                assert_eq!(
+                    purges(&purged, &of_answer(key)),
+                    stale.contains(&key),
+                    "{kind:?} {key:?}"
+                );
             }
             for key in answers(8).into_iter().skip(1) {
                 assert!(!purges(&purged, &of_answer(key)), "{kind:?} purges {key:?}");
@@ -129,7 +133,10 @@ mod tests {
         }
         for kind in [ChangeKind::ProductDeleted, ChangeKind::CatalogImported] {
             let purged = of_change(&entry(kind, Some(7)));
-            assert!(answers(8).into_iter().all(|key| purges(&purged, &of_answer(key))), "{kind:?}");
+            assert!(
+                answers(8).into_iter().all(|key| purges(&purged, &of_answer(key))),
+                "{kind:?}"
+            );
             assert!(purges(&purged, &of_sku(8)), "{kind:?}");
         }
     }

@@ -237,8 +237,10 @@ pub(crate) async fn sku(writes: Option<&Writes>, matched: Matched<'_>) -> Reply 
     };
     match writer.sku(id).await {
         Ok(sku) => match serde_json::to_vec(&sku) {
-            Ok(body) => Reply::shared(Arc::new(Answer::new(Bytes::from(body))), Freshness::Stock)
-                .with_header(HeaderName::from_static(surrogate::SURROGATE_KEY), surrogate::of_sku(sku.product_id)),
+            Ok(body) => Reply::shared(Arc::new(Answer::new(Bytes::from(body))), Freshness::Stock).with_header(
+                HeaderName::from_static(surrogate::SURROGATE_KEY),
+                surrogate::of_sku(sku.product_id),
+            ),
             Err(_) => Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error"),
         },
         Err(err) => store_error(&err),
