@@ -36,3 +36,11 @@ http { include $work/catalog.conf; }
 CONF
 nginx -t -q -p "$work" -c "$work/nginx.conf"
 echo "nginx template: nginx -t clean"
+# A write sent to one instance must never be sent to another by nginx itself
+# (a retry with the client's Idempotency-Key is the client's to make):
+# proxy_next_upstream must not list non_idempotent.
+if grep -E '^\s*proxy_next_upstream\s' deploy/nginx/catalog.conf.template | grep -q non_idempotent; then
+  echo "nginx template: proxy_next_upstream lists non_idempotent: nginx would resend writes" >&2
+  exit 1
+fi
+echo "nginx template: writes are never retried by nginx"

@@ -192,17 +192,9 @@ mod tests {
 
     fn entry(seq: i64) -> ChangeEntry {
         ChangeEntry {
-            seq,
-            at: String::new(),
-            token: String::new(),
-            request_id: String::new(),
-            kind: ChangeKind::SkuAdjusted,
-            product_id: Some(1),
             style_id: Some(1),
             sku_id: Some(1),
-            before: None,
-            after: None,
-            reason: None,
+            ..ChangeEntry::bare(seq, ChangeKind::SkuAdjusted, Some(1))
         }
     }
 

@@ -71,19 +71,7 @@ mod tests {
     use super::*;
 
     fn entry(kind: ChangeKind, product_id: Option<i32>) -> ChangeEntry {
-        ChangeEntry {
-            seq: 1,
-            at: String::new(),
-            token: String::new(),
-            request_id: String::new(),
-            kind,
-            product_id,
-            style_id: None,
-            sku_id: None,
-            before: None,
-            after: None,
-            reason: None,
-        }
+        ChangeEntry::bare(1, kind, product_id)
     }
 
     /// Whether purging `purged` removes the answer carrying `header`.

@@ -8,26 +8,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use catalog_core::write::{Adjustment, Delta, WriteContext, WriteOp, WriteRequest};
+use catalog_core::write::WriteRequest;
 use catalog_core::{CatalogWriter, SkuId};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 fn adjust(sku: i32, delta: i32) -> WriteRequest {
-    WriteRequest {
-        op: WriteOp::AdjustSku(
-            SkuId::new(sku).expect("an id"),
-            Adjustment {
-                delta: Delta(delta),
-                reason: None,
-            },
-        ),
-        context: WriteContext {
-            token: "abandoned".into(),
-            request_id: "r".into(),
-            ..WriteContext::default()
-        },
-    }
+    common::adjustment(sku, delta, "abandoned")
 }
 
 #[derive(QueryableByName)]

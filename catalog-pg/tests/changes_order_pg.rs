@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use catalog_core::write::{Adjustment, ChangeQuery, Delta, WriteContext, WriteOp, WriteRequest};
+use catalog_core::write::ChangeQuery;
 use catalog_core::{CatalogWriter, SkuId};
 
 const WRITERS: i32 = 8;
@@ -44,20 +44,7 @@ async fn a_reader_following_next_misses_no_entry() {
             let (store, stop) = (Arc::clone(&store), Arc::clone(&stop));
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let request = WriteRequest {
-                        op: WriteOp::AdjustSku(
-                            SkuId::new(sku).expect("an id"),
-                            Adjustment {
-                                delta: Delta(1),
-                                reason: None,
-                            },
-                        ),
-                        context: WriteContext {
-                            token: "order".into(),
-                            request_id: "r".into(),
-                            ..WriteContext::default()
-                        },
-                    };
+                    let request = common::adjustment(sku, 1, "order");
                     store.write(request).await.expect("a write");
                 }
             })

@@ -6,20 +6,13 @@
 
 mod common;
 
-use catalog_core::write::{Adjustment, Batch, BatchItem, BodySkuId, Delta, WriteContext, WriteOp, WriteRequest};
+use catalog_core::write::{Adjustment, Batch, BatchItem, BodySkuId, Delta, WriteOp, WriteRequest};
 use catalog_core::{CatalogWriter, SkuId};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
 fn request(op: WriteOp) -> WriteRequest {
-    WriteRequest {
-        op,
-        context: WriteContext {
-            token: "test".into(),
-            request_id: "r".into(),
-            ..WriteContext::default()
-        },
-    }
+    common::write_request(op, "test")
 }
 
 fn sku(id: i32) -> SkuId {

@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use catalog_contract::Fixture;
 use catalog_core::write::{
-    Adjustment, ChangeKind, ChangeQuery, Delta, NewProduct, NonEmpty, PriceText, WriteContext, WriteError, WriteOp,
-    WriteRequest,
+    Adjustment, ChangeKind, ChangeQuery, Delta, NewProduct, NonEmpty, PriceText, WriteError, WriteOp, WriteRequest,
 };
 use catalog_core::{CatalogWriter, Price, SkuId, StoreError, UnavailableKind};
 use catalog_pg::testing::TestDatabase;
@@ -21,14 +20,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 fn request(op: WriteOp) -> WriteRequest {
-    WriteRequest {
-        op,
-        context: WriteContext {
-            token: "test".into(),
-            request_id: "r".into(),
-            ..WriteContext::default()
-        },
-    }
+    common::write_request(op, "test")
 }
 
 fn restock(sku: i32) -> WriteRequest {

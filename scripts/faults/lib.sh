@@ -57,6 +57,9 @@ setup() {
   DATA=.data/gen-faults-$PRODUCTS
   ensure_source "$BIN" "$DATA" "$PRODUCTS"
   MAX_ID=$(($(wc -l <"$DATA/product.csv") - 1))
+  # The token of the faults' writers (scripts/load/ledger.py).
+  rm -f "$FAULTS_DIR/tokens"
+  TOKEN=$("$BIN" token create --name faults --scope inventory:write --tokens-file "$FAULTS_DIR/tokens" 2>/dev/null)
   BIN_SHA=$(sha256sum "$BIN" | cut -c1-12)
 }
 
@@ -76,7 +79,8 @@ print(json.dumps({**head, **row}))' "$1" "${LABEL:-}" "$BIN" "$BIN_SHA" "$SERVE_
 # READY_PATH, default /readyz) within a minute; sets SVC_PID and SVC_URL.
 start_service() {
   local name=$1 store=$2 port=$3 args
-  args=(serve --store "$store" --listen "127.0.0.1:$port" --cache-mb "$CACHE_MB" --rejects "$FAULTS_DIR/rejects.csv")
+  args=(serve --store "$store" --listen "127.0.0.1:$port" --cache-mb "$CACHE_MB" --rejects "$FAULTS_DIR/rejects.csv"
+    --tokens-file "$FAULTS_DIR/tokens")
   if [ "$store" = pg ]; then args+=(--database-url "$PG_URL"); else args+=(--data "$DATA"); fi
   # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
   RUST_LOG=${RUST_LOG:-warn} "$BIN" "${args[@]}" $SERVE_ARGS >"$FAULTS_DIR/$name.log" 2>&1 &
@@ -92,6 +96,26 @@ start_service() {
   echo "the service $name did not become ready; see $FAULTS_DIR/$name.log" >&2
   tail -5 "$FAULTS_DIR/$name.log" >&2
   exit 1
+}
+
+# ledger_bg NAME SECONDS: two writers adjusting SKUs with keys through the
+# service for SECONDS, each retried with its key until acknowledged, then
+# checked against the change log (scripts/load/ledger.py) into
+# $FAULTS_DIR/NAME.ledger; sets LEDGER_PID.
+ledger_bg() {
+  python3 scripts/load/ledger.py write "$SVC_URL" "$TOKEN" "$PG_URL" "$2" >"$FAULTS_DIR/$1.ledger" 2>&1 &
+  LEDGER_PID=$!
+  started "$LEDGER_PID"
+}
+
+# The ledger's JSON line of NAME (after waiting for LEDGER_PID), or a failed one.
+ledger_line() {
+  wait "$LEDGER_PID" || true
+  python3 -c 'import json,sys
+try:
+    print(json.dumps(json.loads(open(sys.argv[1]).read().splitlines()[-1])))
+except (ValueError, IndexError):
+    print(json.dumps({"checks": {"ledger_ran": False}}))' "$FAULTS_DIR/$1.ledger"
 }
 
 # probe NAME URL [EVERY_MS]: the open-loop prober into $FAULTS_DIR/NAME.probe; sets PROBE_PID.

@@ -45,7 +45,10 @@ pg_thaw() {
 # connections) with a prober on /products/1 every 50 ms; restarted with
 # scripts/pg up after DOWN_S seconds down. Targets: the first 200 within 2 s
 # of the server taking connections again, every probe a 200 from then on (one
-# second of grace), the service the same process throughout.
+# second of grace), the service the same process throughout; and two
+# writers adjusting SKUs throughout (scripts/load/ledger.py): every
+# acknowledged adjustment in the change log exactly once, the log
+# reconciling with the quantities.
 fault_pg_kill() {
   local lead=3 down=3 tail=6
   short && lead=2 down=2 tail=4
@@ -55,6 +58,7 @@ fault_pg_kill() {
   probe pg-kill "$SVC_URL/products/1"
   local prober=$PROBE_PID
   wrk_bg pg-kill 64 $((lead + down + tail + 4))
+  ledger_bg pg-kill $((lead + down + tail))
   sleep "$lead" # load before the fault, by design
   t_kill=$(now)
   kill -KILL "$(postmaster_pid)"
@@ -70,9 +74,10 @@ fault_pg_kill() {
     down="$(probe_stats pg-kill --from "$t_kill" --to "$t_ready")" \
     recovery="$(probe_stats pg-kill --after "$t_ready")" \
     after="$(probe_stats pg-kill --from "$(python3 -c "print($t_ready + $first + 1)")")" \
-    load="$(wrk_line pg-kill)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" <<'PY'
-down, rec, after, load = a["down"], a["recovery"], a["after"], a["load"]
-checks = {
+    load="$(wrk_line pg-kill)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" \
+    writes="$(ledger_line pg-kill)" <<'PY'
+down, rec, after, load, writes = a["down"], a["recovery"], a["after"], a["load"], a["writes"]
+checks = {**writes["checks"],
     "recovered": rec["first_200_s"] is not None,
     "first_200_within_2s": rec["first_200_s"] is not None and rec["first_200_s"] <= 2,
     "all_200_after_recovery": after["non_200"] == 0 and after["requests"] > 0,
@@ -84,7 +89,8 @@ row = {"fault": "pg-kill", "result": "PASS" if all(checks.values()) else "FAIL",
        "probe_while_down": down["statuses"], "probe_p99_ms_while_down": down["p99_ms"],
        "probe_non_200_after_recovery": after["non_200"],
        "load_requests": load["requests"], "load_503": load["server_errors"], "load_socket_errors": load["socket_errors"],
-       "load_p99_ms": load["p99_ms"], "load_max_ms": load["max_ms"], "checks": checks}
+       "load_p99_ms": load["p99_ms"], "load_max_ms": load["max_ms"],
+       "adjustments": writes.get("adjustments"), "adjustments_applied": writes.get("applied"), "checks": checks}
 PY
 )
 }
@@ -97,7 +103,8 @@ first_200_since() { # name T
 # the mixed load (wrk, 64 connections) with the prober, then SIGCONTed.
 # Targets: every probe during the freeze answered (a 503) within DEADLINE_MS
 # (p99), RSS at most 2× + 64 MB and descriptors at most +256 over their value
-# before, and the first 200 within 2 s of SIGCONT.
+# before, and the first 200 within 2 s of SIGCONT; and the writers of
+# pg-kill, held to the same ledger check.
 fault_pg_freeze() {
   local lead=3 freeze=15 tail=6
   short && lead=2 freeze=6 tail=4
@@ -110,6 +117,7 @@ fault_pg_freeze() {
   local prober=$PROBE_PID
   t0=$(now)
   wrk_bg pg-freeze 64 $((lead + freeze + tail))
+  ledger_bg pg-freeze $((lead + freeze + tail))
   sleep "$lead" # load before the fault, by design
   t_freeze=$(now)
   pg_freeze
@@ -123,9 +131,10 @@ fault_pg_freeze() {
     frozen="$(probe_stats pg-freeze --from "$(python3 -c "print($t_freeze + 0.5)")" --to "$t_cont")" \
     recovery="$(probe_stats pg-freeze --after "$t_cont")" \
     before="$(sample_stats pg-freeze "$t0" "$t_freeze")" during="$(sample_stats pg-freeze "$t_freeze" "$(now)")" \
-    load="$(wrk_line pg-freeze)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" <<'PY'
-fr, rec, before, during, load = a["frozen"], a["recovery"], a["before"], a["during"], a["load"]
-checks = {
+    load="$(wrk_line pg-freeze)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" \
+    writes="$(ledger_line pg-freeze)" <<'PY'
+fr, rec, before, during, load, writes = a["frozen"], a["recovery"], a["before"], a["during"], a["load"], a["writes"]
+checks = {**writes["checks"],
     "answered_within_deadline": fr["statuses"].get("0", 0) == 0 and fr["p99_ms"] is not None
                                 and fr["p99_ms"] <= a["deadline_ms"],
     "rss_bounded": during["rss_max_kb"] <= 2 * before["rss_max_kb"] + 65536,
@@ -142,7 +151,8 @@ row = {"fault": "pg-freeze", "result": "PASS" if all(checks.values()) else "FAIL
        "rss_kb_before": before["rss_max_kb"], "rss_kb_max": during["rss_max_kb"],
        "fds_before": before["fds_max"], "fds_max": during["fds_max"],
        "load_requests": load["requests"], "load_503": load["server_errors"], "load_socket_errors": load["socket_errors"],
-       "load_p99_ms": load["p99_ms"], "load_max_ms": load["max_ms"], "checks": checks}
+       "load_p99_ms": load["p99_ms"], "load_max_ms": load["max_ms"],
+       "adjustments": writes.get("adjustments"), "adjustments_applied": writes.get("applied"), "checks": checks}
 PY
 )
 }

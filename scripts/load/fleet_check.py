@@ -32,7 +32,6 @@ is scripts/scale-out.sh, called to kill and restart instances. Phases:
 
 Prints one JSON line of figures and checks; exits 1 when a check failed.
 """
-import http.client
 import json
 import os
 import random
@@ -40,7 +39,9 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
+
+import ledger
+from ledger import Client, psql, quantities
 
 # Products whose SKUs are written and read: few, so caches hold them.
 HOT_PRODUCTS = 40
@@ -50,67 +51,6 @@ CONVERGE_SECS = float(os.environ.get("CONVERGE_SECS", "10"))
 # stale-while-revalidate (1 s), plus 1 s for the instances to learn of it.
 NGINX_BOUND_SECS = float(os.environ.get("NGINX_BOUND_SECS", "4"))
 STALENESS_WRITES = 8
-
-
-class Client:
-    """One keep-alive HTTP connection to a base URL, reopened after an error.
-
-    A request that fails on a reused idle connection before any byte of an
-    answer came (the server closed the connection as it was sent: nginx's old
-    workers close idle connections when it reloads) is sent once more on a
-    new connection, as browsers and HTTP client libraries do (RFC 9112,
-    9.3.1): the server never read it. Such resends are counted.
-    """
-
-    resends = 0
-    lock = threading.Lock()
-
-    def __init__(self, base):
-        self.host = urllib.parse.urlsplit(base).netloc
-        self.connection = None
-        self.reused = False
-
-    def request(self, method, path, body=None, headers=None):
-        """(status, headers, body) or raises OSError / http.client errors."""
-        try:
-            return self.once(method, path, body, headers)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            if not self.reused_when_failed:
-                raise
-            with Client.lock:
-                Client.resends += 1
-            return self.once(method, path, body, headers)
-
-    def once(self, method, path, body, headers):
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, timeout=15)
-            self.reused = False
-        self.reused_when_failed = self.reused
-        try:
-            self.connection.request(method, path, body=body, headers=headers or {})
-            answer = self.connection.getresponse()
-            data = answer.read()
-            self.reused = True
-            if answer.getheader("connection", "").lower() == "close":
-                self.close()
-            return answer.status, {k.lower(): v for k, v in answer.getheaders()}, data
-        except Exception:
-            self.close()
-            raise
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-tAXc", sql], check=True, capture_output=True, text=True).stdout
-
-
-def quantities(url, skus):
-    rows = psql(url, f"SELECT id, quantity FROM catalog.skus WHERE id IN ({','.join(map(str, skus))})")
-    return {int(sku): int(q) for sku, q in (line.split("|") for line in rows.split())}
 
 
 def styles_quantities(body):
@@ -142,11 +82,7 @@ class Fleet:
             self.counts[self.phase][kind] += 1
 
     def adjust(self, client, sku, delta, key):
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        if key.startswith("k-"):
-            headers["Idempotency-Key"] = key
-        body = json.dumps({"delta": delta, "reason": key})
-        return client.request("POST", f"/skus/{sku}/adjustments", body, headers)
+        return ledger.adjust(client, self.token, sku, delta, key)
 
     def writer(self, number, skus, keyed):
         rng = random.Random(number)
@@ -208,8 +144,7 @@ def main():
     instances = instance_list.split(",")
     fleet = Fleet(nginx, instances, token, primary, scale_out)
     hot = list(range(1, min(HOT_PRODUCTS, int(products)) + 1))
-    rows = psql(primary, f"SELECT k.id FROM catalog.skus k JOIN catalog.styles s ON s.id = k.style_id WHERE s.product_id <= {len(hot)}")
-    skus = [int(line) for line in rows.split()]
+    skus = ledger.sold_skus(primary, len(hot))
     start_quantities = quantities(primary, skus)
     start_seq = int(psql(primary, "SELECT coalesce(max(seq), 0) FROM catalog_meta.changes"))
     # Every instance's and nginx's caches hold the hot products before any write.
@@ -248,31 +183,9 @@ def main():
     checks = {}
     checks["no_get_failed_during_faults"] = not [f for f in fleet.failures["faults"] if f.startswith("GET ")]
     checks["no_request_failed_during_the_rolling_restart"] = not fleet.failures["rolling"]
-    checks["every_keyed_adjustment_acknowledged"] = all(value is not None for value in fleet.acked.values())
 
-    # The change log since the start, by reason (each write's own key).
-    log = psql(primary, f"SELECT reason, kind, sku_id, (after->>'quantity')::int - (before->>'quantity')::int "
-                        f"FROM catalog_meta.changes WHERE seq > {start_seq} ORDER BY seq")
-    by_reason = {}
-    moved = {}
-    for line in log.split("\n"):
-        if not line:
-            continue
-        reason, kind, sku, change = line.split("|")
-        if kind == "sku.adjusted":
-            by_reason.setdefault(reason, []).append(int(change))
-            moved[int(sku)] = moved.get(int(sku), 0) + int(change)
-    applied = {key: value for key, value in fleet.acked.items() if value is not None and value[2] == 200}
-    not_once = {key: by_reason.get(key) for key, (_, delta, _, _) in applied.items() if by_reason.get(key) != [delta]}
-    checks["each_acknowledged_adjustment_in_the_log_exactly_once"] = not not_once
-    checks["no_unacknowledged_or_refused_key_in_the_log"] = all(
-        reason in applied or reason.startswith("n-") for reason in by_reason)
-    checks["no_keyless_adjustment_applied_twice"] = all(
-        len(by_reason.get(reason, [])) <= 1 and (status != 200 or len(by_reason.get(reason, [])) == 1)
-        for reason, status in fleet.keyless.items())
-    final = quantities(primary, skus)
-    checks["log_reconciles_with_quantities"] = all(final[sku] == start_quantities[sku] + moved.get(sku, 0) for sku in skus)
-
+    applied, log_checks = ledger.check(primary, start_seq, fleet.acked, fleet.keyless, skus, start_quantities)
+    checks.update(log_checks)
     # Replays of acknowledged keys, on every instance and through nginx.
     replays_ok = True
     for key, (sku, delta, status, body) in list(applied.items())[:3]:
@@ -326,7 +239,6 @@ def main():
         "failed_write_attempts_retried": fleet.write_attempts_failed,
         "resent_on_a_closed_idle_connection": Client.resends,
         "failures": {phase: failures[:5] for phase, failures in fleet.failures.items()},
-        "not_exactly_once": dict(list(not_once.items())[:5]),
         "converged_secs": round(converged_secs, 2),
         "nginx_staleness_secs": sorted(round(d, 2) for d in delays),
         "not_converged": sorted(pending)[:5],

@@ -82,6 +82,25 @@ pub struct ChangeEntry {
 }
 
 impl ChangeEntry {
+    /// An entry `seq` of `kind` on `product_id` with nothing else recorded
+    /// (no time, token, style, SKU or values): for the tests and tools that
+    /// only need what an entry touched.
+    pub fn bare(seq: i64, kind: ChangeKind, product_id: Option<i32>) -> ChangeEntry {
+        ChangeEntry {
+            seq,
+            at: String::new(),
+            token: String::new(),
+            request_id: String::new(),
+            kind,
+            product_id,
+            style_id: None,
+            sku_id: None,
+            before: None,
+            after: None,
+            reason: None,
+        }
+    }
+
     /// The answers this entry made stale, for a cache that learns of the
     /// change from the log (another instance's write); `None` means all of
     /// them: an import, or a deleted product (whose id other products'
@@ -164,19 +183,7 @@ mod tests {
     use super::*;
 
     fn entry(kind: ChangeKind, product_id: Option<i32>) -> ChangeEntry {
-        ChangeEntry {
-            seq: 1,
-            at: String::new(),
-            token: String::new(),
-            request_id: String::new(),
-            kind,
-            product_id,
-            style_id: None,
-            sku_id: None,
-            before: None,
-            after: None,
-            reason: None,
-        }
+        ChangeEntry::bare(1, kind, product_id)
     }
 
     #[test]

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use catalog_contract::Fixture;
+use catalog_core::SkuId;
+use catalog_core::write::{Adjustment, Delta, WriteContext, WriteOp, WriteRequest};
 use catalog_pg::testing::TestDatabase;
 use catalog_pg::{PgConfig, PgStore, import};
 use catalog_source::GenerateConfig;
@@ -39,4 +41,25 @@ pub async fn imported_store(
     configure(&mut config);
     let store = PgStore::connect(&config).await.expect("connect");
     (db, store)
+}
+
+/// A write of `op` by the token named `token`, with request id `r`.
+pub fn write_request(op: WriteOp, token: &str) -> WriteRequest {
+    WriteRequest {
+        op,
+        context: WriteContext {
+            token: token.into(),
+            request_id: "r".into(),
+            ..WriteContext::default()
+        },
+    }
+}
+
+/// An adjustment of SKU `sku` by `delta`, with no reason, by the token named `token`.
+pub fn adjustment(sku: i32, delta: i32, token: &str) -> WriteRequest {
+    let adjust = Adjustment {
+        delta: Delta(delta),
+        reason: None,
+    };
+    write_request(WriteOp::AdjustSku(SkuId::new(sku).expect("an id"), adjust), token)
 }
