@@ -7,15 +7,15 @@
 //! synchronous_commit = on`, the commits of the last few hundred
 //! milliseconds before the kill are lost and this test fails.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use catalog_contract::Fixture;
 use catalog_core::write::{Adjustment, ChangeQuery, Delta, Reason, WriteContext, WriteOp, WriteRequest};
 use catalog_core::{CatalogWriter, SkuId};
 use catalog_pg::testing::PrivateCluster;
 use catalog_pg::{PgConfig, PgStore, import};
-use catalog_source::GenerateConfig;
 
 const TASKS: usize = 16;
 const ADJUSTMENTS: usize = 200;
@@ -42,11 +42,7 @@ fn adjustment(sku: i32, request_id: String) -> WriteRequest {
 async fn acknowledged_adjustments_survive_a_crash() {
     let cluster = PrivateCluster::new("durability");
     let url = cluster.up();
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 10,
-        seed: 3,
-        dirty_rate: 0.0,
-    });
+    let fixture = common::fixture(10, 3);
     let (import_url, path) = (url.clone(), fixture.path().to_owned());
     tokio::task::spawn_blocking(move || import(&import_url, &path, &mut Vec::new()).expect("import"))
         .await

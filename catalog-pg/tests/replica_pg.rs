@@ -2,13 +2,13 @@
 //! standby made by `scripts/pg replica up` (pg_basebackup), so servers can be
 //! paused and stopped without disturbing the shared cluster.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use catalog_contract::Fixture;
 use catalog_core::{CatalogStore, Page, ProductId};
 use catalog_pg::testing::PrivateCluster;
 use catalog_pg::{PgConfig, PgStore};
-use catalog_source::GenerateConfig;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -58,11 +58,7 @@ fn wait_for_replay(primary_url: &str, replica_url: &str) {
 async fn replicated_catalog(cluster: &PrivateCluster) -> (String, String) {
     let replica_url = cluster.replica_up();
     let primary_url = cluster.up();
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 20,
-        seed: 4,
-        dirty_rate: 0.0,
-    });
+    let fixture = common::fixture(20, 4);
     let (url, source) = (primary_url.clone(), fixture.path().to_owned());
     tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
         .await
@@ -93,11 +89,7 @@ async fn reads_go_to_the_replica_and_fall_back_to_the_primary_when_it_is_down() 
         .flag;
     assert!(in_recovery, "the replica is a standby");
 
-    let fixture = Fixture::generate(&GenerateConfig {
-        products: 120,
-        seed: 12,
-        dirty_rate: 0.0,
-    });
+    let fixture = common::fixture(120, 12);
     let source = fixture.path().to_owned();
     let url = primary_url.clone();
     tokio::task::spawn_blocking(move || catalog_pg::import(&url, &source, &mut Vec::new()))
