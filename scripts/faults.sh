@@ -7,9 +7,10 @@
 #   scripts/faults.sh FAULT...     run these faults (exit 1 if one missed its target)
 #   scripts/faults.sh all          every fault, full size; appends the lines to
 #                                  docs/reliability/results.jsonl
-#   scripts/faults.sh short        pg-kill, pg-freeze, slow-headers (500
-#                                  connections) and overload (5 s) on a small
-#                                  catalog, for the test suite (about 90 s)
+#   scripts/faults.sh short        pg-kill, pg-freeze, pg-max-connections,
+#                                  slow-headers (500 connections) and overload
+#                                  (5 s) on a small catalog, for the test
+#                                  suite (about 2 min)
 #
 # Faults: pg-kill pg-freeze pg-max-connections import-kill disk-full overload slow-headers
 #
@@ -40,7 +41,7 @@ main() {
   local faults=("$@")
   case $mode in
     all) faults=(slow-headers overload pg-kill pg-freeze pg-max-connections import-kill disk-full); APPEND=1 ;;
-    short) faults=(pg-kill pg-freeze slow-headers overload); SHORT=1 ;;
+    short) faults=(pg-kill pg-freeze pg-max-connections slow-headers overload); SHORT=1 ;;
   esac
   for fault in "${faults[@]}"; do
     declare -F "fault_${fault//-/_}" >/dev/null || { echo "unknown fault: $fault" >&2; exit 2; }

@@ -29,6 +29,7 @@ mod pool;
 mod prepared;
 mod routing;
 mod schema;
+mod schema_check;
 mod statements;
 mod store;
 mod styles_document;

@@ -15,6 +15,7 @@ use crate::config::PgConfig;
 use crate::connect::{Checkout, no_answer, pool};
 use crate::error::{PgError, ReadError, read_error};
 use crate::routing::Reads;
+use crate::schema_check::SchemaGate;
 
 /// The session setting of every write transaction. The cluster runs with
 /// `synchronous_commit = off` (a crash may lose the last commits, which is
@@ -56,6 +57,8 @@ pub(crate) struct Pools {
     writes: Pool<AsyncPgConnection>,
     /// Longest a write may take before its connection counts as lost.
     answer_timeout: Duration,
+    /// Shut until the catalog schema is known to be there.
+    gate: SchemaGate,
 }
 
 impl Pools {
@@ -68,7 +71,14 @@ impl Pools {
             primary,
             writes: pool(&config.database_url, config, config.write_pool_size)?,
             answer_timeout: config.answer_timeout(),
+            gate: SchemaGate::new(),
         })
+    }
+
+    /// Runs the schema check now (see [`SchemaGate::check`]): `true` when
+    /// the catalog schema is there, and every query may pass.
+    pub(crate) async fn check_schema(&self) -> Result<bool, ReadError> {
+        self.gate.check(&self.reads).await
     }
 
     /// Runs the read-only `query` where reads go (see [`Reads::read`]).
@@ -76,6 +86,7 @@ impl Pools {
         &self,
         query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
     ) -> Result<T, ReadError> {
+        self.gate.pass(&self.reads).await?;
         self.reads.read(query).await
     }
 
@@ -84,6 +95,7 @@ impl Pools {
         &self,
         probe: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<()>>,
     ) -> Result<(), StoreError> {
+        self.gate.pass(&self.reads).await.map_err(StoreError::from)?;
         self.reads.ready(probe).await
     }
 
@@ -92,6 +104,7 @@ impl Pools {
         &self,
         query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
     ) -> Result<Vec<T>, StoreError> {
+        self.gate.pass(&self.reads).await.map_err(StoreError::from)?;
         self.reads.read_everywhere(query).await
     }
 
@@ -142,6 +155,10 @@ impl Pools {
         T: Send + 'static,
         E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
     {
+        self.gate
+            .pass(&self.reads)
+            .await
+            .map_err(|err| E::from(StoreError::from(err)))?;
         let mut conn = Checkout::Queue(WRITE_QUEUE_WAIT)
             .connection(&self.writes)
             .await
@@ -206,6 +223,7 @@ impl Pools {
         &self,
         query: impl for<'c> Fn(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<T>>,
     ) -> Result<T, StoreError> {
+        self.gate.pass(&self.reads).await?;
         crate::connect::run(&self.primary, Checkout::Wait, self.answer_timeout, &query)
             .await
             .map_err(StoreError::from)

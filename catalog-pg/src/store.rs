@@ -16,6 +16,7 @@ use crate::config::PgConfig;
 use crate::error::PgError;
 use crate::pool::Pools;
 use crate::schema::catalog::built;
+use crate::schema_check::refused_for_now;
 use crate::statements::{self, ProductRow};
 
 #[cfg(feature = "bench-styles-forms")]
@@ -72,34 +73,30 @@ impl From<ProductRow> for Product {
 
 impl PgStore {
     /// Opens the pools of `config` and checks that the catalog schema, as the
-    /// latest migration made it, exists where reads go.
+    /// latest migration made it, exists where reads go. No server, a wrong
+    /// URL or password, or no schema fail at once. A server that is up but
+    /// takes no connection for now (every slot taken, starting up, shutting
+    /// down) does not: the store answers [`StoreError::Unavailable`] (a 503,
+    /// and `/readyz` not ready) until the server accepts a connection and the
+    /// check passes, as a store whose server went away does.
     pub async fn connect(config: &PgConfig) -> Result<PgStore, PgError> {
         let store = PgStore {
             pools: Arc::new(Pools::new(config)?),
             primary_url: config.database_url.clone(),
             instance: instance_id().into(),
         };
-        let migrated = store
-            .pools
-            .read(move |conn| {
-                async move {
-                    // `built` came with the latest migration.
-                    let present = built::table.select(built::generation).load::<i64>(&mut &*conn).await;
-                    match present {
-                        Ok(_) => Ok(true),
-                        Err(diesel::result::Error::DatabaseError(_, info))
-                            if info.message().contains("does not exist") =>
-                        {
-                            Ok(false)
-                        }
-                        Err(err) => Err(err),
-                    }
-                }
-                .boxed()
-            })
-            .await
-            .map_err(|err| PgError::connect(StoreError::from(err)))?;
-        if migrated { Ok(store) } else { Err(PgError::NotMigrated) }
+        match store.pools.check_schema().await {
+            Ok(true) => Ok(store),
+            Ok(false) => Err(PgError::NotMigrated),
+            Err(err) if refused_for_now(&err) => {
+                tracing::warn!(
+                    err = %StoreError::from(err),
+                    "PostgreSQL takes no connection for now: answering 503 until it does"
+                );
+                Ok(store)
+            }
+            Err(err) => Err(PgError::connect(StoreError::from(err))),
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! The store's pool against a real server: readiness while every connection
-//! is busy, and a read that waits on a lock ending as a 503 at the statement
-//! timeout, not hanging.
+//! is busy, a read that waits on a lock ending as a 503 at the statement
+//! timeout, not hanging, and a store opened while the server takes no
+//! connection for it serving once the server does.
+
+mod common;
 
 use std::time::Duration;
 
@@ -102,4 +105,90 @@ async fn a_read_beyond_the_bounded_queue_is_refused_at_once() {
     for read in waiting {
         assert!(matches!(read.await.unwrap(), Err(StoreError::ProductNotFound(1))));
     }
+}
+
+/// `url` with its user replaced by `user`.
+fn as_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{user}@{host}")
+}
+
+/// A server that is up but takes no connection for the store's role (as
+/// when another client holds every slot: the same SQLSTATE, 53300) does
+/// not stop the store from opening: it answers 503, and not ready, until
+/// the server takes connections again, then serves without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opened_while_the_server_is_full_serves_once_it_takes_connections() {
+    let db = common::imported(&common::fixture(10, 7)).await;
+    let database = db.url().rsplit('/').next().expect("a database name").to_owned();
+    let role = format!("shop_{database}");
+    catalog_pg::testing::execute(
+        db.url(),
+        &format!(
+            "CREATE ROLE {role} LOGIN CONNECTION LIMIT 0;
+             GRANT USAGE ON SCHEMA catalog TO {role};
+             GRANT SELECT ON ALL TABLES IN SCHEMA catalog TO {role};"
+        ),
+    );
+    let mut config = PgConfig::new(as_user(db.url(), &role));
+    config.connect_timeout = Duration::from_secs(2);
+    let store = PgStore::connect(&config).await.expect("opens while the server refuses");
+    let id = ProductId::new(1).unwrap();
+    for _ in 0..2 {
+        let refused = store.styles(id).await;
+        assert!(matches!(refused, Err(StoreError::Unavailable { .. })), "{refused:?}");
+        assert!(store.ready().await.is_err(), "not ready while refused");
+    }
+
+    catalog_pg::testing::execute(db.url(), &format!("ALTER ROLE {role} CONNECTION LIMIT -1"));
+    store.ready().await.expect("ready once the server takes connections");
+    assert_eq!(store.styles(id).await.expect("styles").product_id, id);
+
+    drop(store);
+    catalog_pg::testing::execute(db.url(), &format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}
+
+/// A store opened while the server refused it, on a database that turns
+/// out to have no catalog schema, answers 503 (not a query fault, a 500)
+/// and stays not ready until the schema is migrated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opened_while_refused_on_a_database_without_a_schema_is_unavailable() {
+    let db = TestDatabase::empty();
+    let database = db.url().rsplit('/').next().expect("a database name").to_owned();
+    let role = format!("shop_{database}");
+    catalog_pg::testing::execute(db.url(), &format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"));
+    let store = PgStore::connect(&PgConfig::new(as_user(db.url(), &role)))
+        .await
+        .expect("opens while the server refuses");
+    catalog_pg::testing::execute(db.url(), &format!("ALTER ROLE {role} CONNECTION LIMIT -1"));
+    let id = ProductId::new(1).unwrap();
+    let answer = store.styles(id).await;
+    assert!(matches!(answer, Err(StoreError::Unavailable { .. })), "{answer:?}");
+    assert!(store.ready().await.is_err(), "not ready without a schema");
+    drop(store);
+    catalog_pg::testing::execute(db.url(), &format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}
+
+/// A server with no catalog schema still fails the connect at once, and so
+/// does one that is not there at all (the contract: a command exits when
+/// the database is unreachable).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_schema_or_no_server_fails_the_connect() {
+    let db = TestDatabase::empty();
+    let no_schema = PgStore::connect(&PgConfig::new(db.url())).await;
+    assert!(
+        matches!(no_schema, Err(catalog_pg::PgError::NotMigrated)),
+        "{:?}",
+        no_schema.err()
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let no_server = PgStore::connect(&PgConfig::new(format!("postgres://postgres@127.0.0.1:{port}/catalog"))).await;
+    assert!(
+        matches!(no_server, Err(catalog_pg::PgError::Connect { .. })),
+        "{:?}",
+        no_server.err()
+    );
 }

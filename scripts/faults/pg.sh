@@ -165,7 +165,7 @@ held_report() { [ -s "$FAULTS_DIR/holdpg.json" ]; }
 # its pooled connections; a second instance started meanwhile (as a restart
 # or a scale-out would) has none and cannot open any. Then the slots are
 # freed. Targets: no probe of either unanswered (a hang), the second
-# instance starts (today's binary exits when it cannot connect at start),
+# instance starts (it serves 503 until PostgreSQL takes its connections),
 # its answers within DEADLINE_MS (p99), its first 200 within 2 s of the
 # release, the running instance unaffected (all 200).
 fault_pg_max_connections() {
@@ -184,7 +184,7 @@ fault_pg_max_connections() {
   local holder=$!
   started "$holder"
   until_true 30 held_report
-  # The second instance: today's binary exits when it cannot connect at start.
+  # The second instance (a binary before 2026-12-02 exits here: it could not connect).
   local new_exit="" new_msg=""
   if ! READY_PATH=/healthz SVC_MAY_EXIT=1 start_service pg-maxconn-new pg 3484; then
     wait "$SVC_PID" && new_exit=0 || new_exit=$?
