@@ -261,6 +261,14 @@ mod tests {
     use super::*;
     use crate::testing::{TestDatabase, server_url, with_database};
 
+    /// Pools for `config` whose schema gate is open: these databases hold
+    /// no catalog, and the gate is tested in `tests/pool_pg.rs`.
+    fn open_pools(config: &PgConfig) -> Pools {
+        let mut pools = Pools::new(config).expect("pools");
+        pools.gate = SchemaGate::opened();
+        pools
+    }
+
     /// A fresh database with an empty table `public.writes (n integer)`.
     fn database() -> TestDatabase {
         let db = TestDatabase::empty();
@@ -299,7 +307,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_commits_and_a_failed_one_rolls_back() {
         let db = database();
-        let pools = Pools::new(&PgConfig::new(db.url())).expect("pools");
+        let pools = open_pools(&PgConfig::new(db.url()));
         assert_eq!(pools.write(insert).await.expect("a write"), 1);
         assert_eq!(rows(&db), 1, "committed");
 
@@ -325,7 +333,7 @@ mod tests {
         // The "replica" is another database of the same server, so where a
         // statement ran shows in `current_database()`.
         config.replica_urls = vec![with_database(&server_url(), "postgres")];
-        let pools = Pools::new(&config).expect("pools");
+        let pools = open_pools(&config);
         assert_eq!(
             read(&pools, "current_database()").await,
             "postgres",
@@ -340,7 +348,7 @@ mod tests {
         let db = database();
         let mut config = PgConfig::new(db.url());
         config.write_pool_size = 1; // one write connection, read again after the write
-        let pools = Pools::new(&config).expect("pools");
+        let pools = open_pools(&config);
         let setting = "current_setting('synchronous_commit')";
         let on_the_write_connection = async || {
             let conn = pools.writes.get().await.expect("the write connection");

@@ -83,6 +83,14 @@ impl SchemaGate {
         }
     }
 
+    /// An open gate, for tests of pools on databases with no catalog.
+    #[cfg(test)]
+    pub(crate) fn opened() -> SchemaGate {
+        let gate = SchemaGate::new();
+        gate.open.store(true, Ordering::Release);
+        gate
+    }
+
     /// Runs the schema check now: `true`, and the gate opens, when the
     /// schema is there.
     pub(crate) async fn check(&self, reads: &Reads) -> Result<bool, ReadError> {
