@@ -32,15 +32,11 @@ pub(crate) fn refused_for_now(err: &ReadError) -> bool {
     let ReadError::Unreachable(source) = err else {
         return false;
     };
-    let mut chain = Some(source.as_ref() as &(dyn std::error::Error + 'static));
-    while let Some(err) = chain {
+    let first: &(dyn std::error::Error + 'static) = source.as_ref();
+    std::iter::successors(Some(first), |err| err.source()).any(|err| {
         let message = err.to_string();
-        if REFUSED_FOR_NOW.iter().any(|refusal| message.contains(refusal)) {
-            return true;
-        }
-        chain = err.source();
-    }
-    false
+        REFUSED_FOR_NOW.iter().any(|refusal| message.contains(refusal))
+    })
 }
 
 /// Whether the schema of the latest migration exists where reads go
@@ -66,9 +62,9 @@ pub(crate) async fn schema_present(reads: &Reads) -> Result<bool, ReadError> {
 
 /// Holds a store's queries until the schema check has passed (at connect,
 /// or later for a store opened while the server refused connections). While
-/// shut, each query first runs
-/// the check, one at a time (the others are answered 503 at once, so a busy
-/// instance does not knock on a full server once per request).
+/// shut, each query first runs the check, one at a time (the others are
+/// answered 503 at once, so a busy instance does not knock on a full server
+/// once per request).
 pub(crate) struct SchemaGate {
     open: AtomicBool,
     checking: tokio::sync::Mutex<()>,

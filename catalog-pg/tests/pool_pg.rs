@@ -107,11 +107,45 @@ async fn a_read_beyond_the_bounded_queue_is_refused_at_once() {
     }
 }
 
-/// `url` with its user replaced by `user`.
-fn as_user(url: &str, user: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a URL");
-    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
-    format!("{scheme}://{user}@{host}")
+/// A login role of its own on a test database, created with `CONNECTION
+/// LIMIT 0`: the server refuses it with SQLSTATE 53300, as when another
+/// client holds every slot. Dropped with its grants, even when a test fails.
+struct RefusedRole<'d> {
+    db: &'d TestDatabase,
+    name: String,
+}
+
+impl<'d> RefusedRole<'d> {
+    /// The role, with `grants` (SQL naming the role as `{role}`) run after.
+    fn create(db: &'d TestDatabase, grants: &str) -> RefusedRole<'d> {
+        let database = db.url().rsplit('/').next().expect("a database name");
+        let name = format!("shop_{database}");
+        let grants = grants.replace("{role}", &name);
+        catalog_pg::testing::execute(
+            db.url(),
+            &format!("CREATE ROLE {name} LOGIN CONNECTION LIMIT 0; {grants}"),
+        );
+        RefusedRole { db, name }
+    }
+
+    /// The database's URL with this role as its user.
+    fn url(&self) -> String {
+        let (scheme, rest) = self.db.url().split_once("://").expect("a URL");
+        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+        format!("{scheme}://{}@{host}", self.name)
+    }
+
+    /// From now on the server takes the role's connections.
+    fn admit(&self) {
+        catalog_pg::testing::execute(self.db.url(), &format!("ALTER ROLE {} CONNECTION LIMIT -1", self.name));
+    }
+}
+
+impl Drop for RefusedRole<'_> {
+    fn drop(&mut self) {
+        let name = &self.name;
+        catalog_pg::testing::execute(self.db.url(), &format!("DROP OWNED BY {name}; DROP ROLE {name}"));
+    }
 }
 
 /// A server that is up but takes no connection for the store's role (as
@@ -121,17 +155,11 @@ fn as_user(url: &str, user: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_opened_while_the_server_is_full_serves_once_it_takes_connections() {
     let db = common::imported(&common::fixture(10, 7)).await;
-    let database = db.url().rsplit('/').next().expect("a database name").to_owned();
-    let role = format!("shop_{database}");
-    catalog_pg::testing::execute(
-        db.url(),
-        &format!(
-            "CREATE ROLE {role} LOGIN CONNECTION LIMIT 0;
-             GRANT USAGE ON SCHEMA catalog TO {role};
-             GRANT SELECT ON ALL TABLES IN SCHEMA catalog TO {role};"
-        ),
+    let role = RefusedRole::create(
+        &db,
+        "GRANT USAGE ON SCHEMA catalog TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA catalog TO {role};",
     );
-    let mut config = PgConfig::new(as_user(db.url(), &role));
+    let mut config = PgConfig::new(role.url());
     config.connect_timeout = Duration::from_secs(2);
     let store = PgStore::connect(&config).await.expect("opens while the server refuses");
     let id = ProductId::new(1).unwrap();
@@ -141,33 +169,27 @@ async fn a_store_opened_while_the_server_is_full_serves_once_it_takes_connection
         assert!(store.ready().await.is_err(), "not ready while refused");
     }
 
-    catalog_pg::testing::execute(db.url(), &format!("ALTER ROLE {role} CONNECTION LIMIT -1"));
+    role.admit();
     store.ready().await.expect("ready once the server takes connections");
     assert_eq!(store.styles(id).await.expect("styles").product_id, id);
-
     drop(store);
-    catalog_pg::testing::execute(db.url(), &format!("DROP OWNED BY {role}; DROP ROLE {role}"));
 }
 
 /// A store opened while the server refused it, on a database that turns
 /// out to have no catalog schema, answers 503 (not a query fault, a 500)
-/// and stays not ready until the schema is migrated.
+/// and is not ready.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_opened_while_refused_on_a_database_without_a_schema_is_unavailable() {
     let db = TestDatabase::empty();
-    let database = db.url().rsplit('/').next().expect("a database name").to_owned();
-    let role = format!("shop_{database}");
-    catalog_pg::testing::execute(db.url(), &format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"));
-    let store = PgStore::connect(&PgConfig::new(as_user(db.url(), &role)))
+    let role = RefusedRole::create(&db, "");
+    let store = PgStore::connect(&PgConfig::new(role.url()))
         .await
         .expect("opens while the server refuses");
-    catalog_pg::testing::execute(db.url(), &format!("ALTER ROLE {role} CONNECTION LIMIT -1"));
-    let id = ProductId::new(1).unwrap();
-    let answer = store.styles(id).await;
+    role.admit();
+    let answer = store.styles(ProductId::new(1).unwrap()).await;
     assert!(matches!(answer, Err(StoreError::Unavailable { .. })), "{answer:?}");
     assert!(store.ready().await.is_err(), "not ready without a schema");
     drop(store);
-    catalog_pg::testing::execute(db.url(), &format!("DROP OWNED BY {role}; DROP ROLE {role}"));
 }
 
 /// A server with no catalog schema still fails the connect at once, and so
