@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use catalog_http::app::progress::Progress;
-use catalog_http::app::{App, DEFAULT_TOKENS_FILE, Settings, StoreSettings, load};
+use catalog_http::app::{App, DEFAULT_STORE_THREADS, DEFAULT_TOKENS_FILE, Settings, StoreSettings, load};
 use catalog_http::{CacheConfig, CachePolicy};
 use catalog_pg::PgConfig;
 use catalog_source::{GenerateConfig, RejectFile};
@@ -190,6 +190,12 @@ struct ServeArgs {
     /// The tokens that may write (made by `token create`; re-read every second).
     #[arg(long, env = "CATALOG_TOKENS_FILE", default_value = DEFAULT_TOKENS_FILE)]
     tokens_file: PathBuf,
+    /// With --store pg: worker threads of the store's own runtime, which runs
+    /// its queries apart from the connections' tasks, so requests being shed
+    /// under overload do not delay the queries admitted (0: none, queries run
+    /// beside the connections).
+    #[arg(long, env = "CATALOG_STORE_THREADS", default_value_t = DEFAULT_STORE_THREADS)]
+    store_threads: usize,
     #[command(flatten)]
     pool: PoolArgs,
 }
@@ -233,6 +239,7 @@ impl From<ServeArgs> for Settings {
             max_in_flight: args.max_in_flight,
             request_deadline: Duration::from_millis(args.request_deadline_ms),
             tokens_file: args.tokens_file,
+            store_threads: args.store_threads,
         }
     }
 }

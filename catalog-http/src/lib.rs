@@ -53,6 +53,7 @@ mod routes;
 mod server;
 mod server_metrics;
 mod service;
+pub mod store_runtime;
 pub mod surrogate;
 pub mod writes;
 

@@ -14,6 +14,18 @@
       trickling one byte of a head every 3 s, 10% sending nothing; held for
       SECONDS. Writes a JSON object to OUT: how many opened, how many the
       server closed and when (median and max seconds after opening).
+  timed OUT CPU_OUT CMD...
+      Runs CMD with its stdout into OUT, then writes `{"cpu_s", "wall_s"}`
+      (CMD's user and system CPU time and its wall time) to CPU_OUT.
+  peak WRK_JSON...
+      The highest goodput (answers that are not 5xx, per second) of wrk's
+      JSON lines (scripts/load/profile.lua), rounded.
+  oha OHA_JSON CPU_JSON
+      One JSON object from oha's JSON output and `timed`'s: answers per
+      second, answers that are not 5xx per second (goodput), 503s, other 5xx,
+      errors (requests oha cut at the end of the run not counted), latency
+      p50/p99 of all answers (oha's, not latency-corrected) and oha's CPU
+      share of one core.
   holdpg HOST PORT DB USER OUT
       Takes every free PostgreSQL connection slot (the startup protocol, trust
       authentication) and keeps taking freed ones until SIGTERM. Writes
@@ -234,6 +246,51 @@ def holdpg(args):
             pass
 
 
+# --- the open-loop driver ---------------------------------------------------------
+
+def timed(args):
+    import resource
+    import subprocess
+    started = time.monotonic()
+    with open(args.out, "w") as out:
+        subprocess.run(args.cmd, stdout=out, check=False)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(args.cpu_out, "w") as out:
+        json.dump({"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.monotonic() - started}, out)
+
+
+def wrk_goodput(line):
+    return (line["requests"] - line["socket_errors"] - line["server_errors"]) / line["seconds"]
+
+
+def peak(args):
+    print(round(max(wrk_goodput(json.loads(line)) for line in args.lines)))
+
+
+def oha_summary(args):
+    report = json.load(open(args.oha_json))
+    cpu = json.load(open(args.cpu_json))
+    statuses = {int(k): v for k, v in report.get("statusCodeDistribution", {}).items()}
+    seconds = report["summary"]["total"]
+    answered = sum(statuses.values())
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    percentiles = report["latencyPercentiles"]
+    print(json.dumps({
+        "requests": answered,
+        "seconds": round(seconds, 3),
+        "answered_rps": round(answered / seconds),
+        "good_rps": round((answered - server_errors) / seconds),
+        "shed_503": statuses.get(503, 0),
+        "server_errors": server_errors,
+        "shed_share": round(statuses.get(503, 0) / max(1, answered), 3),
+        # oha cuts the requests still in flight when the run ends: not the server's failures.
+        "errors": sum(n for error, n in report.get("errorDistribution", {}).items() if "deadline" not in error),
+        "all_p50_ms": ms(percentiles.get("p50")),
+        "all_p99_ms": ms(percentiles.get("p99")),
+        "driver_cpu_share": round(cpu["cpu_s"] / cpu["wall_s"], 2),
+    }))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -259,8 +316,23 @@ def main():
     h.add_argument("db")
     h.add_argument("user")
     h.add_argument("out")
+    t = sub.add_parser("timed")
+    t.add_argument("out")
+    t.add_argument("cpu_out")
+    t.add_argument("cmd", nargs=argparse.REMAINDER)
+    o = sub.add_parser("oha")
+    o.add_argument("oha_json")
+    o.add_argument("cpu_json")
+    k = sub.add_parser("peak")
+    k.add_argument("lines", nargs="+")
     args = parser.parse_args()
-    if args.command == "probe":
+    if args.command == "peak":
+        peak(args)
+    elif args.command == "timed":
+        timed(args)
+    elif args.command == "oha":
+        oha_summary(args)
+    elif args.command == "probe":
         probe(args)
     elif args.command == "stats":
         stats(args)

@@ -39,6 +39,7 @@ use catalog_source::ImportError;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::store_runtime::{OnStoreRuntime, StoreRuntime};
 use crate::{
     CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, Writes, bind,
     connections_allowed_by_open_file_limit, follow_changes, follow_generations, serve_with_limits, service,
@@ -102,6 +103,9 @@ pub struct Settings {
     /// The tokens that may write (`token create` writes it); a missing file
     /// means no tokens, so every write is a 401.
     pub tokens_file: PathBuf,
+    /// Worker threads of the PostgreSQL store's own runtime
+    /// ([`StoreRuntime`]); 0 runs its queries on the service's runtime.
+    pub store_threads: usize,
 }
 
 impl Default for Settings {
@@ -128,9 +132,13 @@ impl Default for Settings {
             max_in_flight: limits.max_in_flight,
             request_deadline: limits.request_deadline,
             tokens_file: PathBuf::from(DEFAULT_TOKENS_FILE),
+            store_threads: DEFAULT_STORE_THREADS,
         }
     }
 }
+
+/// Worker threads of the PostgreSQL store's runtime unless the settings say otherwise.
+pub const DEFAULT_STORE_THREADS: usize = 1;
 
 /// Where the tokens are read from unless the settings say otherwise.
 pub const DEFAULT_TOKENS_FILE: &str = "catalog-tokens";
@@ -203,6 +211,9 @@ pub enum AppError {
     /// The signal handlers could not be registered.
     #[error("cannot listen for SIGINT or SIGTERM: {0}")]
     Signals(#[source] io::Error),
+    /// The store's runtime could not be started.
+    #[error("cannot start the store's runtime: {0}")]
+    StoreRuntime(#[source] io::Error),
     /// The tokens file could not be read (or others can read it).
     #[error(transparent)]
     Tokens(#[from] catalog_auth::AuthError),
@@ -220,6 +231,8 @@ pub struct App {
     tokens: Arc<TokenRegistry>,
     /// The PostgreSQL store, whose change log other instances write to.
     shared_store: Option<Arc<PgStore>>,
+    /// The runtime the PostgreSQL store's queries run on (see [`StoreRuntime`]).
+    store_runtime: Option<StoreRuntime>,
 }
 
 impl App {
@@ -228,6 +241,7 @@ impl App {
         let started = Instant::now();
         let tokens = Arc::new(TokenRegistry::open(&settings.tokens_file)?);
         let mut shared_store = None;
+        let mut store_runtime = None;
         let (store, writer): (Arc<dyn CatalogStore>, Option<Arc<dyn CatalogWriter>>) = match &settings.store {
             StoreSettings::Generated { products, seed } => {
                 let store = Arc::new(load::mem_generated(*products, *seed)?);
@@ -237,10 +251,25 @@ impl App {
                 let store = Arc::new(load::mem_from_dir(data, rejects)?);
                 (store.clone(), Some(store))
             }
-            StoreSettings::Postgres(config) => {
+            StoreSettings::Postgres(config) if settings.store_threads == 0 => {
                 let store = Arc::new(PgStore::connect(config).await?);
                 shared_store = Some(Arc::clone(&store));
                 (store.clone(), Some(store))
+            }
+            StoreSettings::Postgres(config) => {
+                // Opened on the store's runtime, so its connections' tasks run there too.
+                let runtime = StoreRuntime::new(settings.store_threads).map_err(AppError::StoreRuntime)?;
+                let handle = runtime.handle();
+                let config = config.clone();
+                // The runtime was just made, so the task is never cancelled: an error is a panic.
+                let store = match handle.spawn(async move { PgStore::connect(&config).await }).await {
+                    Ok(opened) => Arc::new(opened?),
+                    Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+                };
+                store_runtime = Some(runtime);
+                shared_store = Some(Arc::clone(&store));
+                let reads: Arc<dyn CatalogStore> = Arc::new(OnStoreRuntime::new(store.clone(), handle));
+                (reads, Some(store))
             }
         };
         let writes = writer.map(|writer| Writes {
@@ -272,6 +301,7 @@ impl App {
             generation_check: settings.generation_check,
             limits,
             shared_store,
+            store_runtime,
         })
     }
 
@@ -304,6 +334,8 @@ impl App {
     /// Serves until `stop` completes, then finishes the requests in flight
     /// and stops the background tasks.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) {
+        // The store's queries run there until the service has stopped.
+        let _store_runtime = self.store_runtime;
         let mut background = JoinSet::new();
         if let (Some(cache), Some(period)) = (&self.cache, self.generation_check) {
             match &self.shared_store {
