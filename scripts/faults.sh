@@ -24,6 +24,11 @@
 #                timeouts of the pool, plus a second)
 #   APPEND=1     also append the lines to docs/reliability/results.jsonl
 #   LABEL        a free-form label stored in every line (e.g. "before", "after")
+#   OVERLOAD_STORES ("mem pg"), OVERLOAD_S (30; short 5), OVERLOAD_FACTOR (3),
+#   OVERLOAD_OPEN_CONNECTIONS ("64 256 1024": oha's open loop, full form only,
+#   oha installed from crates.io when missing), OVERLOAD_CONNECTIONS (1024;
+#   short 256: wrk's closed loop), OVERLOAD_PIN (1: the service and
+#   PostgreSQL on CPU 0, the load on CPU 1)
 #   CATALOG_PG_DIR / CATALOG_PG_PORT  the PostgreSQL cluster the faults kill and
 #                freeze (default .data/pg-faults, port 54359: never the
 #                project's shared cluster)

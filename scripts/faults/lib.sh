@@ -44,6 +44,7 @@ cleanup() {
   pg_thaw
   stop_pids
   pg_ready 2>/dev/null || pg_restart_until_up || true
+  pin_pg "0-$(($(nproc) - 1))" 2>/dev/null || true
   disk_full_cleanup
   exit $status
 }
@@ -112,14 +113,16 @@ ledger_bg() {
   started "$LEDGER_PID"
 }
 
-# The ledger's JSON line of NAME (after waiting for LEDGER_PID), or a failed one.
-ledger_line() {
+# ledger_done NAME: waits for LEDGER_PID, then sets LEDGER_LINE to the
+# ledger's JSON line, or a failed one. (Not in a command substitution: a
+# subshell cannot wait for its parent's child, and would read the file early.)
+ledger_done() {
   wait "$LEDGER_PID" || true
-  python3 -c 'import json,sys
+  LEDGER_LINE=$(python3 -c 'import json,sys
 try:
     print(json.dumps(json.loads(open(sys.argv[1]).read().splitlines()[-1])))
 except (ValueError, IndexError):
-    print(json.dumps({"checks": {"ledger_ran": False}}))' "$FAULTS_DIR/$1.ledger"
+    print(json.dumps({"checks": {"ledger_ran": False}}))' "$FAULTS_DIR/$1.ledger")
 }
 
 # probe NAME URL [EVERY_MS]: the open-loop prober into $FAULTS_DIR/NAME.probe; sets PROBE_PID.

@@ -70,12 +70,13 @@ fault_pg_kill() {
   stop_probe "$prober"
   local first
   first=$(probe_stats pg-kill --after "$t_ready" | python3 -c 'import json,sys; print(json.load(sys.stdin)["first_200_s"] or 0)')
+  ledger_done pg-kill
   RESULT=$(verdict t_kill="$t_kill" t_ready="$t_ready" \
     down="$(probe_stats pg-kill --from "$t_kill" --to "$t_ready")" \
     recovery="$(probe_stats pg-kill --after "$t_ready")" \
     after="$(probe_stats pg-kill --from "$(python3 -c "print($t_ready + $first + 1)")")" \
     load="$(wrk_line pg-kill)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" \
-    writes="$(ledger_line pg-kill)" <<'PY'
+    writes="$LEDGER_LINE" <<'PY'
 down, rec, after, load, writes = a["down"], a["recovery"], a["after"], a["load"], a["writes"]
 checks = {**writes["checks"],
     "recovered": rec["first_200_s"] is not None,
@@ -127,12 +128,13 @@ fault_pg_freeze() {
   until_true 15 first_200_since pg-freeze "$t_cont" || true
   wait "$WRK_PID"
   stop_probe "$prober"
+  ledger_done pg-freeze
   RESULT=$(verdict deadline_ms="$DEADLINE_MS" freeze_s="$freeze" \
     frozen="$(probe_stats pg-freeze --from "$(python3 -c "print($t_freeze + 0.5)")" --to "$t_cont")" \
     recovery="$(probe_stats pg-freeze --after "$t_cont")" \
     before="$(sample_stats pg-freeze "$t0" "$t_freeze")" during="$(sample_stats pg-freeze "$t_freeze" "$(now)")" \
     load="$(wrk_line pg-freeze)" same_pid="$(kill -0 "$pid" 2>/dev/null && echo true || echo false)" \
-    writes="$(ledger_line pg-freeze)" <<'PY'
+    writes="$LEDGER_LINE" <<'PY'
 fr, rec, before, during, load, writes = a["frozen"], a["recovery"], a["before"], a["during"], a["load"], a["writes"]
 checks = {**writes["checks"],
     "answered_within_deadline": fr["statuses"].get("0", 0) == 0 and fr["p99_ms"] is not None
