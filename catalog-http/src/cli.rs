@@ -120,6 +120,11 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CATALOG_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
+    /// Also serve /healthz and /readyz on this address, on a thread of their
+    /// own, so a load balancer's probes are answered at once however busy the
+    /// service is (default: on --listen only).
+    #[arg(long, env = "CATALOG_HEALTH_LISTEN")]
+    health_listen: Option<SocketAddr>,
     /// Store to serve from.
     #[arg(long, env = "CATALOG_STORE", value_enum, default_value = "mem")]
     store: StoreKind,
@@ -215,6 +220,7 @@ impl From<ServeArgs> for Settings {
         };
         Settings {
             listen: args.listen,
+            health_listen: args.health_listen,
             store,
             cache: (args.cache_mb > 0).then(|| CacheConfig {
                 max_bytes: args.cache_mb << 20,

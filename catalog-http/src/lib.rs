@@ -44,6 +44,7 @@ mod compression;
 mod cors;
 mod follow;
 mod generation;
+pub mod health_server;
 mod http_cache;
 mod metrics;
 mod reply;

@@ -106,7 +106,7 @@ pub fn bind(address: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
 
 /// A request path that is never shed: the health checks a load balancer
 /// must always get an answer to.
-fn never_shed(path: &str) -> bool {
+pub(crate) fn never_shed(path: &str) -> bool {
     matches!(path.trim_end_matches('/'), "/healthz" | "/readyz")
 }
 

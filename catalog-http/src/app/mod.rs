@@ -39,6 +39,7 @@ use catalog_source::ImportError;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::health_server;
 use crate::store_runtime::{OnStoreRuntime, StoreRuntime};
 use crate::{
     CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, Writes, bind,
@@ -71,6 +72,9 @@ pub enum StoreSettings {
 pub struct Settings {
     /// Address to listen on (port 0: any free port; see [`App::port`]).
     pub listen: SocketAddr,
+    /// Where to serve `/healthz` and `/readyz` apart as well, on a thread of
+    /// their own (see [`crate::health_server`]); `None`: on `listen` only.
+    pub health_listen: Option<SocketAddr>,
     /// Which store serves the catalog.
     pub store: StoreSettings,
     /// The response cache in front of the store; `None` turns it off.
@@ -116,6 +120,7 @@ impl Default for Settings {
         let limits = ServerLimits::default();
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            health_listen: None,
             store: StoreSettings::Generated {
                 products: 10_000,
                 seed: 1,
@@ -233,6 +238,8 @@ pub struct App {
     shared_store: Option<Arc<PgStore>>,
     /// The runtime the PostgreSQL store's queries run on (see [`StoreRuntime`]).
     store_runtime: Option<StoreRuntime>,
+    /// The health checks' own listener, bound.
+    health_listener: Option<std::net::TcpListener>,
 }
 
 impl App {
@@ -286,6 +293,14 @@ impl App {
             address: settings.listen,
             source,
         })?;
+        let health_listener = match settings.health_listen {
+            Some(address) => Some(
+                bind(address, limits.listen_backlog)
+                    .and_then(|listener| listener.into_std())
+                    .map_err(|source| AppError::Bind { address, source })?,
+            ),
+            None => None,
+        };
         let cache = settings.cache.map(ResponseCache::new);
         Ok(App {
             listener,
@@ -302,6 +317,7 @@ impl App {
             limits,
             shared_store,
             store_runtime,
+            health_listener,
         })
     }
 
@@ -313,6 +329,13 @@ impl App {
     /// The address the app listens on.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The address the health checks are served on apart, if the settings asked for one.
+    pub fn health_address(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// The response cache, if the settings asked for one (a write path
@@ -363,7 +386,21 @@ impl App {
         );
         let metrics = self.config.server_metrics.clone();
         let filter = service(self.store, &self.config);
+        let (stop_health, health_stopping) = tokio::sync::watch::channel(false);
+        let health = self.health_listener.and_then(|listener| {
+            let mut stopping = health_stopping;
+            let shutdown = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            health_server::spawn(listener, filter.clone(), self.limits, metrics.clone(), shutdown)
+                .inspect_err(|err| tracing::error!(%err, "cannot serve the health checks apart"))
+                .ok()
+        });
         serve_with_limits(self.listener, filter, self.limits, metrics, stop).await;
+        let _ = stop_health.send(true);
+        if let Some(health) = health {
+            let _ = tokio::task::spawn_blocking(move || health.join()).await;
+        }
         background.shutdown().await;
         tracing::info!("stopped");
     }
