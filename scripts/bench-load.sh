@@ -25,8 +25,7 @@ out=docs/bench/load
 mkdir -p "$out" .data/nginx
 
 install_tools wrk:wrk nginx:nginx
-export PATH="$HOME/.cargo/bin:$PATH"
-command -v oha >/dev/null || cargo install -q oha --version 1.16.0 --locked
+ensure_oha
 python3 -c "import matplotlib" 2>/dev/null || pip install -q matplotlib >/dev/null 2>&1 || echo "no matplotlib: the report will have no charts" >&2
 cargo build --release -q -p catalog-http
 bin=target/release/catalog-http

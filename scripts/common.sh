@@ -9,6 +9,12 @@ install_tools() {
   done
 }
 
+# Puts cargo's bin directory on PATH and installs oha 1.16.0 (crates.io) when missing.
+ensure_oha() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  command -v oha >/dev/null || cargo install -q oha --version 1.16.0 --locked
+}
+
 # Waits up to two minutes for URL to answer 2xx.
 wait_for() {
   for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done

@@ -56,20 +56,27 @@ impl Drop for StoreRuntime {
     }
 }
 
-/// Runs `work` on `handle`'s runtime and waits for it; a panic there is
-/// resumed here, and a runtime shutting down is a 503.
+/// Runs `work` on `handle`'s runtime and waits for its output; a panic there
+/// is resumed here, and `None` means the runtime shut down first.
+pub async fn run_on<T: Send + 'static>(handle: &Handle, work: impl Future<Output = T> + Send + 'static) -> Option<T> {
+    match handle.spawn(work).await {
+        Ok(output) => Some(output),
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        Err(_) => None,
+    }
+}
+
+/// [`run_on`] for a store query: a runtime shutting down is a 503.
 pub async fn on<T: Send + 'static>(
     handle: &Handle,
     work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
 ) -> Result<T, StoreError> {
-    match handle.spawn(work).await {
-        Ok(answer) => answer,
-        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        Err(_) => Err(StoreError::unavailable(
+    run_on(handle, work).await.unwrap_or_else(|| {
+        Err(StoreError::unavailable(
             UnavailableKind::Unreachable,
             "the service is stopping",
-        )),
-    }
+        ))
+    })
 }
 
 /// A [`CatalogStore`] whose every query runs on the store's runtime.

@@ -15,7 +15,7 @@ PIDS=()
 RESULT=""
 SVC_PID=""
 # CPUs (taskset lists) of the service and of the load tools and probers;
-# empty: unpinned. The overload fault sets them (see pin_split).
+# empty: unpinned. The overload fault sets them (see overload_store).
 SVC_CPUS=""
 DRIVER_CPUS=""
 
@@ -44,7 +44,7 @@ cleanup() {
   pg_thaw
   stop_pids
   pg_ready 2>/dev/null || pg_restart_until_up || true
-  pin_pg "0-$(($(nproc) - 1))" 2>/dev/null || true
+  pin_pg "$(all_cpus)" 2>/dev/null || true
   disk_full_cleanup
   exit $status
 }
@@ -165,6 +165,9 @@ print(json.dumps({"rss_first_kb": rows[0][1], "rss_max_kb": max(r[1] for r in ro
 PY
 }
 
+# all_cpus: every CPU of the machine, as a taskset list.
+all_cpus() { echo "0-$(($(nproc) - 1))"; }
+
 # on_cpus CPUS: the command prefix that runs a program on CPUS (nothing when CPUS is empty).
 on_cpus() { [ -z "$1" ] || echo "taskset -c $1"; }
 
@@ -190,11 +193,10 @@ wrk_bg() {
 
 # oha_bg NAME RATE CONNECTIONS SECONDS: oha offering RATE requests/s (open
 # loop) on the mixed profile's URLs over CONNECTIONS against SVC_URL, in the
-# background into $FAULTS_DIR/NAME.oha; sets OHA_PID. Installs oha 1.16.0
-# (crates.io, as scripts/bench-load.sh does) when missing.
+# background into $FAULTS_DIR/NAME.oha; sets OHA_PID (oha installed when
+# missing: ensure_oha).
 oha_bg() {
-  export PATH="$HOME/.cargo/bin:$PATH"
-  command -v oha >/dev/null || cargo install -q oha --version 1.16.0 --locked
+  ensure_oha
   python3 scripts/load/urls.py "$SVC_URL" "$MAX_ID" 200000 >"$FAULTS_DIR/$1.urls"
   $(on_cpus "$DRIVER_CPUS") python3 "$TOOLS" timed "$FAULTS_DIR/$1.oha" "$FAULTS_DIR/$1.cpu" \
     oha --no-tui --output-format json --disable-color -q "$2" -c "$3" -z "$4s" -t 10s \

@@ -122,7 +122,7 @@ overload_store() { # store port
   wrk_bg "over-$store" "$over" "$dur"
   wait "$WRK_PID"
   overload_probes_end "over-$store" "$t1"
-  [ "$store" = pg ] && $pinned && pin_pg "0-$(($(nproc) - 1))"
+  [ "$store" = pg ] && $pinned && pin_pg "$(all_cpus)"
   SVC_CPUS="" DRIVER_CPUS=""
   STORE_ROW=$(verdict store="$store" connections="$over" seconds="$dur" factor="$factor" pinned="$pinned" "${rows[@]}" \
     "${opens[@]}" \
@@ -132,8 +132,11 @@ overload_store() { # store port
     limited="$([ -n "$limit" ] && echo true || echo false)" <<'PY'
 steps = {int(k[1:]): v for k, v in a.items() if k.startswith("c") and k[1:].isdigit()}
 # A step's rate is its goodput: the 503s of a step past the shedding limit are not served.
+import sys
+sys.path.insert(0, "scripts/faults")
+from tools import wrk_goodput
 for v in steps.values():
-    v["rps"] = (v["requests"] - v["socket_errors"] - v["server_errors"]) / v["seconds"]
+    v["rps"] = wrk_goodput(v)
 peak = max(v["rps"] for v in steps.values())
 near = {c: v for c, v in steps.items() if v["rps"] >= 0.9 * peak}
 sat_c = min(near)

@@ -40,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::health_server;
-use crate::store_runtime::{OnStoreRuntime, StoreRuntime};
+use crate::store_runtime::{OnStoreRuntime, StoreRuntime, run_on};
 use crate::{
     CacheConfig, CachePolicy, ResponseCache, ServerLimits, ServerMetrics, ServiceConfig, Writes, bind,
     connections_allowed_by_open_file_limit, follow_changes, follow_generations, serve_with_limits, service,
@@ -268,11 +268,10 @@ impl App {
                 let runtime = StoreRuntime::new(settings.store_threads).map_err(AppError::StoreRuntime)?;
                 let handle = runtime.handle();
                 let config = config.clone();
-                // The runtime was just made, so the task is never cancelled: an error is a panic.
-                let store = match handle.spawn(async move { PgStore::connect(&config).await }).await {
-                    Ok(opened) => Arc::new(opened?),
-                    Err(failed) => std::panic::resume_unwind(failed.into_panic()),
-                };
+                let opened = run_on(&handle, async move { PgStore::connect(&config).await })
+                    .await
+                    .expect("the runtime was just made, and is not shut down");
+                let store = Arc::new(opened?);
                 store_runtime = Some(runtime);
                 shared_store = Some(Arc::clone(&store));
                 let reads: Arc<dyn CatalogStore> = Arc::new(OnStoreRuntime::new(store.clone(), handle));
