@@ -203,6 +203,10 @@ struct ServeArgs {
     store_threads: usize,
     #[command(flatten)]
     pool: PoolArgs,
+    /// Do not serve the interactive API reference: /docs answers 404
+    /// (default: served, from files built into the binary).
+    #[arg(long, env = "CATALOG_NO_DOCS")]
+    no_docs: bool,
 }
 
 impl From<ServeArgs> for Settings {
@@ -246,6 +250,7 @@ impl From<ServeArgs> for Settings {
             request_deadline: Duration::from_millis(args.request_deadline_ms),
             tokens_file: args.tokens_file,
             store_threads: args.store_threads,
+            docs: !args.no_docs,
         }
     }
 }

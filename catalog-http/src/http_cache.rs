@@ -64,10 +64,12 @@ impl CachePolicy {
     }
 }
 
-/// The `Cache-Control` values of one service's two policies, made once.
+/// The `Cache-Control` values of one service's two policies, made once, and
+/// the fixed one of answers only a browser may keep.
 pub(crate) struct CacheControls {
     catalog: HeaderValue,
     stock: HeaderValue,
+    browser: HeaderValue,
 }
 
 impl CacheControls {
@@ -77,6 +79,7 @@ impl CacheControls {
         CacheControls {
             catalog: catalog.cache_control(),
             stock: stock.cache_control(),
+            browser: HeaderValue::from_static("private, no-cache"),
         }
     }
 
@@ -84,6 +87,7 @@ impl CacheControls {
         match freshness {
             Freshness::Catalog => &self.catalog,
             Freshness::Stock => &self.stock,
+            Freshness::Browser => &self.browser,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`service`] adds `GET /healthz`, `GET /readyz`, `GET /metrics`, HTTP caching (`ETag`,
 //!   304s, `Cache-Control`), CORS and JSON errors for unmatched
 //!   requests: the whole catalog service, as the `catalog-http` binary runs it.
+//! - [`docs`] is `GET /docs`, the interactive API reference the service serves.
 //! - [`serve`] runs a filter on a listener with graceful shutdown.
 //! - [`follow_generations`] empties a [`ResponseCache`] when the store's
 //!   catalog is replaced (a re-import), for a service that caches answers.
@@ -42,6 +43,7 @@ pub mod app;
 mod cache;
 mod compression;
 mod cors;
+pub mod docs;
 mod follow;
 mod generation;
 pub mod health_server;

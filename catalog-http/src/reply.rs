@@ -23,13 +23,16 @@ pub(crate) enum Freshness {
     Catalog,
     /// Answers that carry stock (styles, SKUs), which every sale moves.
     Stock,
+    /// Kept by the browser alone, revalidated each time (the API reference).
+    Browser,
 }
 
 /// Whether caches may keep a reply.
 #[derive(Clone)]
 pub(crate) enum Cacheability {
-    /// A 200 that browsers, shared caches and CDNs may keep under the
-    /// service's `Cache-Control` policy for its [`Freshness`]: it gets an
+    /// A 200 that caches may keep under the `Cache-Control` of its
+    /// [`Freshness`] (browsers, shared caches and CDNs for the catalog's
+    /// answers, browsers alone for [`Freshness::Browser`]): it gets an
     /// `ETag`, 304 answers and compressed forms, all derived from (and kept
     /// with) its [`Answer`].
     Shared(Arc<Answer>, Freshness),

@@ -30,6 +30,8 @@ pub enum Route {
     Metrics,
     /// `GET /openapi.json`: the API's description.
     OpenApi,
+    /// `GET /docs` and the files under it: the interactive API reference.
+    Docs,
     /// `PATCH`, `DELETE /styles/:style_id`.
     Style,
     /// `POST /styles/:style_id/skus`.
@@ -137,6 +139,20 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::OpenApi,
         pattern: "/openapi.json",
         label: "openapi",
+        methods: GET_PUBLIC,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Docs,
+        pattern: "/docs",
+        label: "docs",
+        methods: GET_PUBLIC,
+        catalog: false,
+    },
+    RouteSpec {
+        route: Route::Docs,
+        pattern: "/docs/{file}",
+        label: "docs_asset",
         methods: GET_PUBLIC,
         catalog: false,
     },

@@ -15,6 +15,7 @@ use warp::reject::Rejection;
 
 use crate::cache::ResponseCache;
 use crate::cors::{Cors, CorsCheck};
+use crate::docs;
 use crate::http_cache::{self, CacheControls, CachePolicy};
 use crate::metrics::{METRICS_CONTENT_TYPE, ServiceMetrics};
 use crate::reply::{HttpResponse, Reply, no_such_route, unavailable};
@@ -48,6 +49,9 @@ pub struct ServiceConfig {
     /// The store's write side and the tokens allowed to use it; `None`
     /// answers every write route with 501.
     pub writes: Option<Writes>,
+    /// Whether `GET /docs` serves the interactive API reference; when
+    /// `false`, `/docs` and everything under it are 404s.
+    pub docs: bool,
 }
 
 impl Default for ServiceConfig {
@@ -60,6 +64,7 @@ impl Default for ServiceConfig {
             stock_http_cache: CachePolicy::stock(),
             server_metrics: ServerMetrics::new(),
             writes: None,
+            docs: true,
         }
     }
 }
@@ -67,7 +72,8 @@ impl Default for ServiceConfig {
 /// The complete service over `store`: the four routes, `GET /healthz` (the
 /// process is up), `GET /readyz` (the store is reachable), `GET /metrics`
 /// (Prometheus: requests by route and status, latency, cache hits),
-/// `GET /openapi.json` (the API's description), HTTP caching
+/// `GET /openapi.json` (the API's description), `GET /docs` (the interactive
+/// reference of it, unless [`ServiceConfig::docs`] is off), HTTP caching
 /// (`ETag`, 304 answers to `If-None-Match`, `Cache-Control`), brotli and gzip
 /// as `Accept-Encoding` asks, CORS, request ids, and a JSON error for every
 /// request no route answers (404, 405, 403).
@@ -85,6 +91,7 @@ pub fn service(store: Arc<dyn CatalogStore>, config: &ServiceConfig) -> BoxedFil
         cors: Cors::new(&config.cors_origins, config.cors_max_age),
         cache_controls: CacheControls::new(&config.http_cache, &config.stock_http_cache),
         writes: config.writes.clone(),
+        docs: config.docs,
     });
     warp::method()
         .and(warp::path::full())
@@ -125,6 +132,7 @@ struct Service {
     cors: Cors,
     cache_controls: CacheControls,
     writes: Option<Writes>,
+    docs: bool,
 }
 
 impl Service {
@@ -139,7 +147,7 @@ impl Service {
         } = request;
         let started = Instant::now();
         let request_id = RequestId::from_headers(headers);
-        let matched = route_table::lookup(path);
+        let matched = route_table::lookup(path).filter(|matched| self.docs || matched.spec.route != Route::Docs);
         let mut response = match self.cors.check(method, headers, matched) {
             CorsCheck::Preflight(reply) | CorsCheck::Forbidden(reply) => reply.into_http(),
             CorsCheck::Proceed => {
@@ -212,6 +220,7 @@ impl Service {
                     Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE)
                 }
                 Route::OpenApi => Reply::no_store(StatusCode::OK, OPENAPI_JSON.as_bytes()),
+                Route::Docs => docs::reply(request.path),
                 Route::Sku => writes::sku(self.writes.as_ref(), matched).await,
                 Route::Style
                 | Route::StyleSkus

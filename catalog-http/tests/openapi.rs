@@ -39,6 +39,8 @@ fn template(path: &str) -> &'static str {
         ["readyz"] => "/readyz",
         ["metrics"] => "/metrics",
         ["openapi.json"] => "/openapi.json",
+        ["docs"] => "/docs",
+        ["docs", _] => "/docs/{file}",
         ["products", _, "related", _] => "/products/{product_id}/related/{related_id}",
         ["styles", _] => "/styles/{style_id}",
         ["styles", _, "skus"] => "/styles/{style_id}/skus",
@@ -258,7 +260,7 @@ async fn every_documented_path_is_answered() {
     let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
     let app = app();
     let paths = document["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 15);
+    assert_eq!(paths.len(), 17);
     let public_reads = paths
         .iter()
         .filter(|(_, operations)| operations["get"].is_object() && operations["get"]["security"].is_null());
@@ -266,7 +268,7 @@ async fn every_documented_path_is_answered() {
         if template == "/skus/{sku_id}" {
             continue; // answered by a store that takes writes: see write_answers_validate_against_the_document
         }
-        let path = template.replace("{product_id}", "1");
+        let path = template.replace("{product_id}", "1").replace("{file}", "init.js");
         let response = warp::test::request().path(&path).reply(&app).await;
         assert_eq!(response.status(), 200, "{template}");
         let content_type = response.headers()["content-type"].to_str().unwrap();
@@ -473,5 +475,43 @@ async fn write_answers_validate_against_the_document() {
         ("GET", "/skus/{sku_id}", 404),
     ] {
         assert!(seen.contains(&expected), "not exercised: {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_reference_and_its_assets_answer_as_documented_and_can_be_turned_off() {
+    let document: Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
+    let app = app();
+    for path in [
+        "/docs",
+        "/docs/",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/nope",
+    ] {
+        let response = warp::test::request().path(path).reply(&app).await;
+        let status = check_against_document(&document, path, &response);
+        assert_eq!(status, if path.ends_with("nope") { 404 } else { 200 }, "{path}");
+        if status == 200 {
+            assert_eq!(response.headers()["cache-control"], "private, no-cache", "{path}");
+            let tag = response.headers()["etag"].clone();
+            let again = warp::test::request()
+                .path(path)
+                .header("if-none-match", tag)
+                .reply(&app)
+                .await;
+            assert_eq!(check_against_document(&document, path, &again), 304, "{path}");
+        }
+    }
+    let off = service(
+        common::generated_store(10, 5),
+        &ServiceConfig {
+            docs: false,
+            ..ServiceConfig::default()
+        },
+    );
+    for path in ["/docs", "/docs/init.js"] {
+        let response = warp::test::request().path(path).reply(&off).await;
+        assert_eq!(response.status(), 404, "{path}");
     }
 }

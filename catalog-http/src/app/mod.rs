@@ -110,6 +110,8 @@ pub struct Settings {
     /// Worker threads of the PostgreSQL store's own runtime
     /// ([`StoreRuntime`]); 0 runs its queries on the service's runtime.
     pub store_threads: usize,
+    /// Whether `GET /docs` serves the interactive API reference.
+    pub docs: bool,
 }
 
 impl Default for Settings {
@@ -138,6 +140,7 @@ impl Default for Settings {
             request_deadline: limits.request_deadline,
             tokens_file: PathBuf::from(DEFAULT_TOKENS_FILE),
             store_threads: DEFAULT_STORE_THREADS,
+            docs: service.docs,
         }
     }
 }
@@ -178,6 +181,7 @@ impl From<&Settings> for ServiceConfig {
             stock_http_cache: settings.stock_http_cache,
             server_metrics: ServerMetrics::new(),
             writes: None,
+            docs: settings.docs,
         }
     }
 }
