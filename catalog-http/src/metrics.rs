@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use catalog_core::CatalogStore;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::cache::ResponseCache;
@@ -37,6 +37,7 @@ pub(crate) struct ServiceMetrics {
     pool_max_connections: IntGaugeVec,
     pool_waiting: IntGaugeVec,
     pool_up: IntGaugeVec,
+    store_ready: IntGauge,
     store: Arc<dyn CatalogStore>,
     /// Held while rendering: the cache counters are brought up to date by a
     /// difference, which two scrapes at once would add twice.
@@ -105,6 +106,11 @@ impl ServiceMetrics {
             &["pool"],
         )
         .expect("valid metric definition");
+        let store_ready = IntGauge::new(
+            "catalog_store_ready",
+            "1 if the store answered the readiness check made at this scrape (what /readyz answers), 0 if not.",
+        )
+        .expect("valid metric definition");
         let registry = Registry::new();
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
@@ -116,6 +122,7 @@ impl ServiceMetrics {
             Box::new(pool_max_connections.clone()),
             Box::new(pool_waiting.clone()),
             Box::new(pool_up.clone()),
+            Box::new(store_ready.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -132,6 +139,7 @@ impl ServiceMetrics {
             pool_max_connections,
             pool_waiting,
             pool_up,
+            store_ready,
             store,
             rendering: Mutex::new(()),
         }
@@ -146,9 +154,11 @@ impl ServiceMetrics {
         self.latency.with_label_values(&[route]).observe(elapsed.as_secs_f64());
     }
 
-    /// Everything recorded so far, in the Prometheus text format.
-    pub(crate) fn render(&self) -> Vec<u8> {
+    /// Everything recorded so far, in the Prometheus text format, with
+    /// `ready` the answer of the readiness check made for this scrape.
+    pub(crate) fn render(&self, ready: bool) -> Vec<u8> {
         let _rendering = self.rendering.lock().unwrap_or_else(PoisonError::into_inner);
+        self.store_ready.set(i64::from(ready));
         if let Some(cache) = &self.cache {
             let stats = cache.stats();
             self.cache_hits.inc_by(stats.hits.saturating_sub(self.cache_hits.get()));
@@ -198,7 +208,7 @@ mod tests {
         metrics.observe("styles", 200, Duration::from_micros(300));
         metrics.observe("styles", 200, Duration::from_micros(700));
         metrics.observe("product", 400, Duration::from_micros(50));
-        let text = String::from_utf8(metrics.render()).unwrap();
+        let text = String::from_utf8(metrics.render(true)).unwrap();
         assert!(
             text.contains(r#"catalog_http_requests_total{route="styles",status="200"} 2"#),
             "{text}"
@@ -209,5 +219,8 @@ mod tests {
         );
         assert!(text.contains(r#"catalog_http_request_duration_seconds_bucket{route="styles",le="0.0005"} 1"#));
         assert!(text.contains(r#"catalog_http_request_duration_seconds_count{route="styles"} 2"#));
+        assert!(text.contains("catalog_store_ready 1\n"), "{text}");
+        let text = String::from_utf8(metrics.render(false)).unwrap();
+        assert!(text.contains("catalog_store_ready 0\n"), "{text}");
     }
 }

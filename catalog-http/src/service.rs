@@ -217,7 +217,11 @@ impl Service {
                     }
                 },
                 Route::Metrics => {
-                    Reply::no_store(StatusCode::OK, self.metrics.render()).with_content_type(METRICS_CONTENT_TYPE)
+                    let ready = matches!(
+                        tokio::time::timeout(SCRAPE_READY_CHECK, self.store.ready()).await,
+                        Ok(Ok(()))
+                    );
+                    Reply::no_store(StatusCode::OK, self.metrics.render(ready)).with_content_type(METRICS_CONTENT_TYPE)
                 }
                 Route::OpenApi => Reply::no_store(StatusCode::OK, OPENAPI_JSON.as_bytes()),
                 Route::Docs => docs::reply(request.path),
@@ -239,6 +243,10 @@ impl Service {
 fn lenient_header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
+
+/// How long a `/metrics` scrape waits for the store's readiness check before
+/// it reports `catalog_store_ready 0`: well inside a scrape timeout.
+const SCRAPE_READY_CHECK: Duration = Duration::from_secs(2);
 
 /// The OpenAPI 3.1 document of the service, kept in the repository and checked
 /// against real answers by `tests/openapi.rs`.

@@ -41,6 +41,7 @@ async fn metrics_count_requests_by_route_and_status_and_the_cache() {
         "catalog_cache_hits_total 1",
         "catalog_cache_misses_total 2",
         "catalog_cache_flushes_total 1",
+        "catalog_store_ready 1",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
@@ -88,7 +89,24 @@ async fn metrics_show_each_connection_pool_of_a_postgres_store() {
         r#"catalog_store_pool_waiting{pool="primary"} 0"#,
         r#"catalog_store_pool_up{pool="primary"} 1"#,
         r#"catalog_store_pool_up{pool="replica-1"} 0"#,
+        "catalog_store_ready 1",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
+}
+
+#[tokio::test]
+async fn a_scrape_reports_a_store_that_cannot_answer_as_not_ready() {
+    let mut store = common::MockStore::new();
+    store.expect_ready().returning(|| {
+        Err(catalog_core::StoreError::unavailable(
+            catalog_core::UnavailableKind::Unreachable,
+            "the database is down",
+        ))
+    });
+    let app = service(std::sync::Arc::new(store), &ServiceConfig::default());
+    let scrape = warp::test::request().path("/metrics").reply(&app).await;
+    assert_eq!(scrape.status(), 200, "the scrape itself still answers");
+    let text = String::from_utf8(scrape.body().to_vec()).expect("UTF-8");
+    assert!(text.lines().any(|l| l == "catalog_store_ready 0"), "{text}");
 }
