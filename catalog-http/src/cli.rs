@@ -10,14 +10,23 @@ use catalog_http::app::{App, DEFAULT_STORE_THREADS, DEFAULT_TOKENS_FILE, Setting
 use catalog_http::{CacheConfig, CachePolicy};
 use catalog_pg::PgConfig;
 use catalog_source::{GenerateConfig, RejectFile};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use token::TokenCommand;
 
 mod token;
 
-/// The product catalog service.
+/// `--version`: the crate's version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CATALOG_BUILD_COMMIT"),
+    ")"
+);
+
+/// The product catalog service: serve it over HTTP (the default command), or
+/// generate, check and import its source data.
 #[derive(Debug, Parser)]
-#[command(version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "catalog-http", version = VERSION, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -52,6 +61,25 @@ enum Command {
     /// Create, revoke or list the tokens that may write.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the shell completion script of this command line.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell to complete in (for example: catalog-http completions bash > /etc/bash_completion.d/catalog-http).
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// Write catalog-http.1 and a page per subcommand (catalog-http-serve.1, ...)
+    /// into this directory instead of printing catalog-http.1.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// Which store answers the queries.
@@ -303,7 +331,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import(args),
         Some(Command::Migrate(args)) => migrate(args),
         Some(Command::Token(command)) => token::run(command),
+        Some(Command::Completions(args)) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "catalog-http", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Man(args)) => man(args),
     }
+}
+
+fn man(args: ManArgs) -> anyhow::Result<()> {
+    let command = Cli::command();
+    match args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(command, &dir).with_context(|| format!("cannot write into {}", dir.display()))?;
+            println!("man pages written to {}", dir.display());
+        }
+        None => clap_mangen::Man::new(command).render(&mut std::io::stdout())?,
+    }
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -387,4 +433,54 @@ fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     let applied = catalog_pg::migrate(&args.database_url)?;
     println!("applied {} migrations {:?}", applied.len(), applied);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `command` and every subcommand under it, depth first.
+    fn every_command(command: &clap::Command) -> Vec<&clap::Command> {
+        std::iter::once(command)
+            .chain(command.get_subcommands().flat_map(every_command))
+            .collect()
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_flag_says_what_it_does_and_its_default() {
+        let mut cli = Cli::command();
+        cli.build();
+        for command in every_command(&cli) {
+            let name = command.get_name();
+            assert!(command.get_about().is_some(), "`{name}` has no description");
+            let mut rendered = command.clone();
+            let help = rendered.render_long_help().to_string();
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let text = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                assert!(text.len() > 10, "`{name}` flag `{id}` has no help text");
+                // A switch's implied `false` is not a default worth showing.
+                let defaults = if arg.get_action().takes_values() {
+                    arg.get_default_values()
+                } else {
+                    &[]
+                };
+                for default in defaults {
+                    let shown = format!("[default: {}]", default.to_string_lossy());
+                    assert!(
+                        help.contains(&shown),
+                        "`{name} --help` does not show {shown} for `{id}`"
+                    );
+                }
+            }
+        }
+    }
 }

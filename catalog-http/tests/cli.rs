@@ -98,6 +98,61 @@ fn bad_flags_are_refused() {
     assert!(!catalog_http(&["serve", "--store", "oracle"]).status.success());
 }
 
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_version_names_the_commit_it_was_built_from() {
+    let git = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    let commit = match git {
+        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap().trim().to_owned(),
+        _ => "unknown".to_owned(),
+    };
+    let output = catalog_http(&["--version"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim(),
+        format!("catalog-http {} (commit {commit})", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_command_and_flag() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = catalog_http(&["completions", shell]);
+        assert!(output.status.success(), "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        for word in ["serve", "import", "token", "max-in-flight", "no-docs"] {
+            assert!(script.contains(word), "{shell} completions miss {word}");
+        }
+    }
+    assert!(!catalog_http(&["completions", "tcsh"]).status.success());
+
+    let page = catalog_http(&["man"]);
+    assert!(page.status.success(), "{}", stderr(&page));
+    let roff = stdout(&page);
+    assert!(roff.contains(".TH catalog-http 1"), "{roff}");
+    // roff escapes each hyphen of a flag.
+    assert!(roff.contains(r"\-\-max\-in\-flight"), "{roff}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let written = catalog_http(&["man", "--out", dir.path().to_str().unwrap()]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    for page in [
+        "catalog-http.1",
+        "catalog-http-serve.1",
+        "catalog-http-import.1",
+        "catalog-http-token-create.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_else(|err| panic!("{page}: {err}"));
+        assert!(text.contains(".SH OPTIONS"), "{page}");
+    }
+}
+
 /// The service started with `args` on a free port, once it logs that it
 /// serves, with the rest of its log lines.
 fn start_service(args: &[&str]) -> (KillOnDrop, std::io::Lines<BufReader<std::process::ChildStderr>>, u16) {
