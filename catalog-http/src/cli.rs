@@ -1,5 +1,6 @@
 //! Command-line arguments and what each command does.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -332,8 +333,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate(args)) => migrate(args),
         Some(Command::Token(command)) => token::run(command),
         Some(Command::Completions(args)) => {
-            clap_complete::generate(args.shell, &mut Cli::command(), "catalog-http", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "catalog-http", &mut script);
+            print_to_reader(&script)
         }
         Some(Command::Man(args)) => man(args),
     }
@@ -347,9 +349,23 @@ fn man(args: ManArgs) -> anyhow::Result<()> {
             clap_mangen::generate_to(command, &dir).with_context(|| format!("cannot write into {}", dir.display()))?;
             println!("man pages written to {}", dir.display());
         }
-        None => clap_mangen::Man::new(command).render(&mut std::io::stdout())?,
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            print_to_reader(&page)?;
+        }
     }
     Ok(())
+}
+
+/// Writes `text` to standard output; a reader that stops early (`| head`)
+/// is not an error.
+fn print_to_reader(text: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

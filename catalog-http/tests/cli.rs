@@ -153,6 +153,23 @@ fn completions_and_the_man_page_cover_every_command_and_flag() {
     }
 }
 
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    for args in [&["man"][..], &["completions", "bash"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-http"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the child writes: its first write meets a broken pipe.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{args:?}");
+    }
+}
+
 /// The service started with `args` on a free port, once it logs that it
 /// serves, with the rest of its log lines.
 fn start_service(args: &[&str]) -> (KillOnDrop, std::io::Lines<BufReader<std::process::ChildStderr>>, u16) {
