@@ -8,6 +8,8 @@
 #   STORES="pg mem"   stores to measure (pg imports the catalog if it is not the one loaded)
 #   DURATION=10s CONNECTIONS=64 THREADS=2
 #   RATE=5000 RATE_DURATION=20s   the constant-rate run (oha, latency corrected)
+# pg rows are also compared with `pgbench -S` on the same cluster, measured
+# beside them (the database's own primary-key lookups, same client count).
 # Installs wrk and nginx (Debian) and oha (crates.io) when missing.
 # Writes docs/bench/load/results.jsonl, README.md and the charts.
 set -euo pipefail
@@ -65,7 +67,12 @@ memory() { # label pid: resident memory of the service after its runs
     "/proc/$2/status" | tee -a "$out/results.jsonl"
 }
 
-[[ " $stores " == *" pg "* ]] && ensure_pg_catalog "$bin" "$data" "$products" >/dev/null
+# The database's own ceiling: pgbench -S (primary-key lookups of 1,000,000
+# accounts) on the same cluster at the same client count, measured before
+# each PostgreSQL service's runs.
+if [[ " $stores " == *" pg "* ]]; then
+  bench_url=$(ensure_pgbench_db "$(ensure_pg_catalog "$bin" "$data" "$products")")
+fi
 
 # The ceiling: nginx serving the styles answer as a static file (taken afresh
 # from this catalog by the first service), measured before every service's runs
@@ -86,6 +93,9 @@ for store in $stores; do
     [ -s .data/nginx/styles.json ] || curl -s "$base/products/$((max_id / 2))/styles" >.data/nginx/styles.json
     label="$store, cache $([ "$cache" = 0 ] && echo off || echo on)"
     ceiling "$label"
+    if [ "$store" = pg ]; then
+      pgbench_select_row "pgbench -S, before $label" "$bench_url" "$threads" "$connections" "$duration" | tee -a "$out/results.jsonl"
+    fi
     for route in styles product related list mixed; do run "$label" "$base" "$route" 0; done
     for route in styles mixed; do run "$label" "$base" "$route" 1000; done
     if [ "$cache" = 0 ]; then for route in first deep; do run "$label" "$base" "$route" 0; done; fi

@@ -56,11 +56,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tokens"; }
 trap cleanup EXIT
 if [ "$store" = pg ]; then
   db_url=$(ensure_pg_catalog "$bin" "$data" "$products")
-  admin_url="${db_url%%\?*}"
-  bench_url="${admin_url%/*}/pgbench"
-  psql "${admin_url%/*}/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'pgbench'" | grep -q 1 ||
-    psql "${admin_url%/*}/postgres" -qc "CREATE DATABASE pgbench"
-  pgbench -q -i -s 10 "$bench_url" >/dev/null 2>&1
+  bench_url=$(ensure_pgbench_db "$db_url")
   source_args=(--store pg --database-url "$db_url" --pool-size "${POOL_SIZE:-16}" --write-pool-size "${WRITE_POOL_SIZE:-16}")
 else
   source_args=(--store mem --data "$data")

@@ -58,6 +58,34 @@ wrk_row() { # run url route hot max_id threads connections duration
   echo "{\"kind\":\"load\",\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$(ids_label "$4")\",${json#\{}"
 }
 
+# pgbench's tables afresh at scale 10 (1,000,000 accounts, the catalog's size)
+# in database pgbench on the cluster of CATALOG_URL; prints its URL.
+ensure_pgbench_db() { # catalog_url
+  local admin_url="${1%%\?*}"
+  psql "${admin_url%/*}/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'pgbench'" | grep -q 1 ||
+    psql "${admin_url%/*}/postgres" -qc "CREATE DATABASE pgbench"
+  pgbench -q -i -s 10 "${admin_url%/*}/pgbench" >/dev/null 2>&1
+  echo "${admin_url%/*}/pgbench"
+}
+
+# One results.jsonl row (kind "load", route "pgbench") of `pgbench -S`, the
+# database's own primary-key lookups, prepared, at CLIENTS over THREADS for
+# DURATION; latency percentiles from a 10% sample of its transaction log.
+pgbench_select_row() { # run url threads clients duration
+  local log out tps
+  log=$(mktemp -d)
+  out=$(pgbench -n -S -M prepared -j "$3" -c "$4" -T "${5%s}" -l --sampling-rate 0.1 --log-prefix="$log/tx" "$2" 2>&1)
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
+  cat "$log"/tx* | awk '{print $3 / 1000}' | sort -n | awk -v run="$1" -v tps="$tps" -v seconds="${5%s}" '
+    { latency[NR] = $1 }
+    END {
+      printf "{\"kind\":\"load\",\"run\":\"%s\",\"route\":\"pgbench\",\"ids\":\"random\",\"requests\":%d,\"seconds\":%s,\"rps\":%.1f,", run, tps * seconds, seconds, tps
+      printf "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"socket_errors\":0,\"non_2xx\":0}\n",
+        latency[int(NR * 0.5)], latency[int(NR * 0.9)], latency[int(NR * 0.99)], latency[NR]
+    }'
+  rm -rf "$log"
+}
+
 # nginx serving .data/nginx (a styles answer saved as styles.json) on
 # 127.0.0.1:3399: the machine's ceiling for the load harnesses. Started unless
 # it runs; stopped by static_nginx_down.

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A/B of two builds' response caches on the PostgreSQL store, in one run:
+# rounds alternate A and B with the cache on, and B with it off (the
+# reference a cache must not fall below), on random ids over the whole
+# catalog (every answer a miss: what a cache costs) and on a hot set of
+# 1,000 ids (what it buys), then the mixed profile at a constant rate.
+#
+# Usage: A=path/to/catalog-http B=path/to/catalog-http scripts/bench-cache-ab.sh
+#   A_LABEL, B_LABEL   names in the report (default: the binaries' --version)
+#   PRODUCTS=1000000 ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2
+#   RATE=5000 RATE_DURATION=20s   the constant-rate run (oha, latency corrected)
+#   OUT=docs/bench/load/cache-ab.txt
+# Each row is one JSON line; the medians per build close the report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+a_bin=${A:?A=path to the first build}
+b_bin=${B:?B=path to the second build}
+a_label=${A_LABEL:-$("$a_bin" --version)}
+b_label=${B_LABEL:-$("$b_bin" --version)}
+products=${PRODUCTS:-1000000}
+rounds=${ROUNDS:-3}
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+rate=${RATE:-5000}
+rate_duration=${RATE_DURATION:-20s}
+out=${OUT:-docs/bench/load/cache-ab.txt}
+data=.data/gen-$products
+
+install_tools wrk:wrk
+ensure_oha
+ensure_source "$b_bin" "$data" "$products"
+max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
+ensure_pg_catalog "$b_bin" "$data" "$products" >/dev/null
+
+pid=
+cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; }
+trap cleanup EXIT
+port=3330
+rows=$(mktemp)
+
+measure() { # build-label bin cache_mb
+  port=$((port + 1))
+  RUST_LOG=warn "$2" serve --store pg --cache-mb "$3" --listen "127.0.0.1:$port" >/tmp/bench-ab-"$port".log 2>&1 &
+  pid=$!
+  wait_for "http://127.0.0.1:$port/healthz"
+  local run base="http://127.0.0.1:$port"
+  run="$1, cache $([ "$3" = 0 ] && echo off || echo on)"
+  for route in styles mixed; do
+    wrk_row "$run" "$base" "$route" 0 "$max_id" "$threads" "$connections" "$duration" | tee -a "$rows"
+  done
+  if [ "$3" != 0 ]; then
+    for route in styles mixed; do
+      wrk_row "$run" "$base" "$route" 1000 "$max_id" "$threads" "$connections" "$duration" | tee -a "$rows"
+    done
+  fi
+  python3 scripts/load/urls.py "$base" "$max_id" 200000 >.data/mixed-urls.txt
+  oha --no-tui --output-format json --latency-correction --disable-color -q "$rate" -c "$connections" \
+    -z "$rate_duration" --urls-from-file .data/mixed-urls.txt >.data/oha.json
+  python3 scripts/load/oha_row.py .data/oha.json "$run" "$rate" | tee -a "$rows"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=
+}
+
+{
+  echo "# A: $a_label; B: $b_label"
+  echo "# PostgreSQL store, $products generated products, wrk -t$threads -c$connections $duration per row, oha at $rate/s for $rate_duration; $rounds rounds, $(date -u +%F) on $(nproc) cores"
+} >"$out"
+for round in $(seq 1 "$rounds"); do
+  measure A "$a_bin" 64
+  measure B "$b_bin" 64
+  measure B "$b_bin" 0
+done
+python3 - "$rows" "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+with open(sys.argv[2], "a") as out:
+    for row in rows:
+        out.write(json.dumps(row) + "\n")
+    groups = {}
+    for row in rows:
+        key = (row["run"], row.get("route", "mixed"), row.get("ids", "random"), row["kind"])
+        groups.setdefault(key, []).append(row)
+    out.write("## medians\n")
+    for (run, route, ids, kind), members in sorted(groups.items()):
+        rps = statistics.median(m["rps"] for m in members)
+        p99 = statistics.median(m["p99_ms"] for m in members)
+        label = f"{kind} at a constant rate" if kind != "load" else kind
+        out.write(f"{run}: {route} {ids} ({label}): {rps:,.0f}/s, p99 {p99:.2f} ms\n")
+PY
+sed -n '/## medians/,$p' "$out"
