@@ -55,10 +55,7 @@ measure() { # build-label bin cache_mb
       wrk_row "$run" "$base" "$route" 1000 "$max_id" "$threads" "$connections" "$duration" | tee -a "$rows"
     done
   fi
-  python3 scripts/load/urls.py "$base" "$max_id" 200000 >.data/mixed-urls.txt
-  oha --no-tui --output-format json --latency-correction --disable-color -q "$rate" -c "$connections" \
-    -z "$rate_duration" --urls-from-file .data/mixed-urls.txt >.data/oha.json
-  python3 scripts/load/oha_row.py .data/oha.json "$run" "$rate" | tee -a "$rows"
+  oha_rate_row "$run" "$base" "$max_id" "$rate" "$connections" "$rate_duration" | tee -a "$rows"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   pid=

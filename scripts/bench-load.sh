@@ -55,10 +55,7 @@ run() { # label url route hot: wrk at fixed concurrency
 }
 
 run_at_rate() { # label url: oha at a constant rate on the mixed profile, latency corrected
-  python3 scripts/load/urls.py "$2" "$max_id" 200000 >.data/mixed-urls.txt
-  oha --no-tui --output-format json --latency-correction --disable-color -q "$rate" -c "$connections" \
-    -z "$rate_duration" --urls-from-file .data/mixed-urls.txt >.data/oha.json
-  python3 scripts/load/oha_row.py .data/oha.json "$1" "$rate" | tee -a "$out/results.jsonl"
+  oha_rate_row "$1" "$2" "$max_id" "$rate" "$connections" "$rate_duration" | tee -a "$out/results.jsonl"
 }
 
 memory() { # label pid: resident memory of the service after its runs

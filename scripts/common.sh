@@ -58,6 +58,15 @@ wrk_row() { # run url route hot max_id threads connections duration
   echo "{\"kind\":\"load\",\"run\":\"$1\",\"route\":\"$3\",\"ids\":\"$(ids_label "$4")\",${json#\{}"
 }
 
+# One results.jsonl row (kind "rate") of oha at a constant RATE on the mixed
+# profile over random ids up to MAX_ID, latency corrected (no coordinated omission).
+oha_rate_row() { # run url max_id rate connections duration
+  python3 scripts/load/urls.py "$2" "$3" 200000 >.data/mixed-urls.txt
+  oha --no-tui --output-format json --latency-correction --disable-color -q "$4" -c "$5" \
+    -z "$6" --urls-from-file .data/mixed-urls.txt >.data/oha.json
+  python3 scripts/load/oha_row.py .data/oha.json "$1" "$4"
+}
+
 # pgbench's tables afresh at scale 10 (1,000,000 accounts, the catalog's size)
 # in database pgbench on the cluster of CATALOG_URL; prints its URL.
 ensure_pgbench_db() { # catalog_url
