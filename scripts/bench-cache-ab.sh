@@ -78,7 +78,7 @@ with open(sys.argv[2], "a") as out:
         out.write(json.dumps(row) + "\n")
     groups = {}
     for row in rows:
-        key = (row["run"], row.get("route", "mixed"), row.get("ids", "random"), row["kind"])
+        key = (row["run"], row["route"], row["ids"], row["kind"])
         groups.setdefault(key, []).append(row)
     out.write("## medians\n")
     for (run, route, ids, kind), members in sorted(groups.items()):

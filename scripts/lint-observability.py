@@ -20,9 +20,8 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "deploy/grafana/catalog.json"
 ALERTS = ROOT / "deploy/prometheus/alerts.yml"
-# Series a histogram adds to its name, and Prometheus' own scrape health.
+# Series a histogram adds to its name.
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
-PROMETHEUS_SERIES = {"up"}
 # Grafana's variables, replaced by values Prometheus accepts.
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$instance": ".*"}
 
@@ -30,7 +29,7 @@ GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$instance":
 def exported_metrics():
     """The metric names the service registers, from its source."""
     names = set()
-    for source in (ROOT / "catalog-http/src").glob("*.rs"):
+    for source in (ROOT / "catalog-http/src").rglob("*.rs"):
         names.update(re.findall(r'"(catalog_[a-z_]+)"', source.read_text()))
     return names
 
