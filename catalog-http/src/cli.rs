@@ -431,16 +431,10 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
             args.rejects.display()
         );
     }
-    let seconds = |d: Duration| d.as_secs_f64();
     println!(
-        "imported {} in {:.1} s: read, validate and COPY {:.1} s; keys, indexes and ANALYZE {:.1} s; \
-         swap {:.2} s; old catalog dropped in {:.2} s",
+        "imported {} in {:.1} s: {imported}",
         args.data.display(),
-        seconds(imported.load + imported.finish + imported.swap + imported.retire),
-        seconds(imported.load),
-        seconds(imported.finish),
-        seconds(imported.swap),
-        seconds(imported.retire)
+        imported.took().as_secs_f64()
     );
     Ok(())
 }

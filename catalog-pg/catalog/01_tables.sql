@@ -1,11 +1,13 @@
 -- The catalog's tables, bare (no keys, no indexes: a bulk COPY is fastest
 -- into bare tables). Run by catalog_pg's import (and by `migrate` for an
 -- empty catalog) in a new schema, with `search_path` set to it: names are
--- unqualified. 02_keys.sql, 03_read_model.sql and 04_generation.sql complete them after the load.
+-- unqualified. 02_read_model.sql adds the read model's table and functions;
+-- 03_keys.sql, 04_foreign_keys.sql and 05_generation.sql complete the
+-- catalog after the load.
 
 CREATE TABLE products (
   id integer NOT NULL,
-  pos integer,  -- position in id order, for constant-time deep pages (set by 02_keys.sql)
+  pos integer NOT NULL,  -- position in id order, for constant-time deep pages (the import copies products in id order)
   name text NOT NULL,
   slogan text NOT NULL,
   description text NOT NULL,
@@ -35,6 +37,8 @@ CREATE TABLE photos (
   url text NOT NULL,
   thumbnail_url text NOT NULL
 );
+-- No query filters or sorts on a URL: ANALYZE keeps no statistics of them.
+ALTER TABLE photos ALTER COLUMN url SET STATISTICS 0, ALTER COLUMN thumbnail_url SET STATISTICS 0;
 
 CREATE TABLE skus (
   id integer NOT NULL,

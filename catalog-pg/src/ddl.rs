@@ -43,31 +43,58 @@ pub(crate) const NEXT_SCHEMA: &str = "catalog_next";
 
 /// The bare tables, for `COPY`.
 const TABLES: &str = include_str!("../catalog/01_tables.sql");
-/// Products in id order, keys, indexes and foreign keys.
-const KEYS: &str = include_str!("../catalog/02_keys.sql");
-/// The styles read model.
-const READ_MODEL: &str = include_str!("../catalog/03_read_model.sql");
+/// The styles read model's bare table and the functions the writes use.
+const READ_MODEL: &str = include_str!("../catalog/02_read_model.sql");
+/// Primary keys and indexes.
+const KEYS: &str = include_str!("../catalog/03_keys.sql");
+/// Foreign keys, not validated.
+const FOREIGN_KEYS: &str = include_str!("../catalog/04_foreign_keys.sql");
 /// The generation stamp.
-const GENERATION: &str = include_str!("../catalog/04_generation.sql");
+const GENERATION: &str = include_str!("../catalog/05_generation.sql");
+
+/// Has PostgreSQL check every foreign key of the current schema that was
+/// added without a check.
+const VALIDATE_FOREIGN_KEYS: &str = "DO $$ DECLARE c record; BEGIN
+  FOR c IN SELECT conrelid::regclass AS tab, conname FROM pg_constraint
+           WHERE NOT convalidated AND connamespace = current_schema()::regnamespace LOOP
+    EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', c.tab, c.conname);
+  END LOOP;
+END $$";
+
+/// Rebuilds the bare read model of a catalog that has its other tables and
+/// keys, one product at a time (for `migrate`, rarely).
+const REBUILD_READ_MODEL: &str = "INSERT INTO product_styles \
+     SELECT id, product_styles_render(id) FROM products ORDER BY id; \
+     ALTER TABLE product_styles ADD PRIMARY KEY (product_id); \
+     ALTER TABLE product_styles ADD FOREIGN KEY (product_id) REFERENCES products (id)";
 
 /// In the transaction open on `conn`: a new, empty [`NEXT_SCHEMA`] (dropping
-/// one left by an import that stopped) with the bare tables, and
-/// `search_path` set to it until the transaction ends.
+/// one left by an import that stopped) with the bare tables (the read
+/// model's too), and `search_path` set to it until the transaction ends.
 pub(crate) fn create_tables(conn: &mut PgConnection) -> QueryResult<()> {
     conn.batch_execute(&format!(
         "SET LOCAL search_path = {NEXT_SCHEMA}, public; \
          DROP SCHEMA IF EXISTS {NEXT_SCHEMA} CASCADE; CREATE SCHEMA {NEXT_SCHEMA};"
     ))?;
-    conn.batch_execute(TABLES)
+    conn.batch_execute(TABLES)?;
+    conn.batch_execute(READ_MODEL)
 }
 
-/// After the load, in the same transaction as [`create_tables`]: completes
-/// the catalog in [`NEXT_SCHEMA`] (keys, indexes, read model, generation).
-pub(crate) fn finish(conn: &mut PgConnection) -> QueryResult<()> {
-    for file in [KEYS, READ_MODEL, GENERATION] {
-        conn.batch_execute(file)?;
-    }
-    Ok(())
+/// After the load, in the same transaction as [`create_tables`]: the
+/// primary keys and indexes.
+pub(crate) fn build_keys(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(KEYS)
+}
+
+/// After [`build_keys`]: the foreign keys, which PostgreSQL enforces from
+/// now on without checking the loaded rows (the reader did).
+pub(crate) fn add_foreign_keys(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(FOREIGN_KEYS)
+}
+
+/// Last: the generation stamp of the finished catalog.
+pub(crate) fn stamp_generation(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(GENERATION)
 }
 
 /// Brings the catalog that serves up to the files, after the migrations ran:
@@ -86,7 +113,10 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
         match outdated(conn)? {
             Some(Outdated::Missing) => {
                 create_tables(conn)?;
-                finish(conn)?;
+                build_keys(conn)?;
+                add_foreign_keys(conn)?;
+                conn.batch_execute(VALIDATE_FOREIGN_KEYS)?; // on empty tables: at once
+                stamp_generation(conn)?;
                 conn.batch_execute(&format!("ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog"))?;
             }
             Some(Outdated::ReadModel) => {
@@ -95,6 +125,7 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
                      CREATE INDEX IF NOT EXISTS related_target ON related (related_product_id)",
                 )?;
                 conn.batch_execute(READ_MODEL)?;
+                conn.batch_execute(REBUILD_READ_MODEL)?;
             }
             None => {}
         }

@@ -152,6 +152,52 @@ struct SchemaName {
     nspname: String,
 }
 
+/// The import adds its foreign keys without PostgreSQL's check of the rows
+/// it loaded (its reader checked them): the keys are there, named in the
+/// report's phases, and refuse a row that breaks them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_catalog_has_its_keys_and_postgres_enforces_them() {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    let imported = tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("import"))
+        .await
+        .unwrap();
+    let names: Vec<&str> = imported.phases.iter().map(|phase| phase.name).collect();
+    assert!(names.contains(&"foreign keys") && names.contains(&"read model"), "{names:?}");
+    assert_eq!(imported.took(), imported.phases.iter().map(|phase| phase.took).sum());
+
+    let mut conn = diesel::PgConnection::establish(db.url()).expect("connect");
+    let keys = diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_constraint WHERE contype = 'f' AND connamespace = 'catalog'::regnamespace",
+    )
+    .get_result::<Count>(&mut conn)
+    .expect("foreign keys");
+    assert_eq!(keys.count, 7, "features, styles, photos, SKUs, related twice, the read model");
+    for orphan in [
+        "INSERT INTO catalog.photos VALUES (2000000000, 2000000000, 'u', 't')",
+        "INSERT INTO catalog.skus VALUES (2000000000, 2000000000, 'XS', 1)",
+        "INSERT INTO catalog.related VALUES (2000000000, 1, 2000000000)",
+        "INSERT INTO catalog.product_styles VALUES (2000000000, '[]')",
+    ] {
+        let refused = diesel::sql_query(orphan).execute(&mut conn);
+        assert!(
+            matches!(
+                refused,
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _
+                ))
+            ),
+            "{orphan}: {refused:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_import_leaves_the_old_catalog_serving() {
     let db = TestDatabase::empty();

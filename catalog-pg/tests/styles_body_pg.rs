@@ -66,6 +66,39 @@ async fn the_stored_body_is_the_serialized_answer_for_every_generated_product() 
     assert!(assert_bodies(&pg, &mem, ids).await > 100);
 }
 
+/// The files of `source` with the lines after each header in reverse order.
+fn reversed_copy(source: &Path, target: &Path) {
+    for entry in std::fs::read_dir(source).expect("the fixture's files") {
+        let path = entry.expect("a fixture file").path();
+        let text = std::fs::read_to_string(&path).expect("a fixture file");
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        let mut reversed: Vec<&str> = lines.collect();
+        reversed.reverse();
+        let body: String = reversed.iter().map(|line| format!("{line}\n")).collect();
+        std::fs::write(target.join(path.file_name().unwrap()), format!("{header}\n{body}")).expect("write");
+    }
+}
+
+/// The import keeps products, and parks photos and SKUs, as they come, and
+/// sorts them itself: files in descending id order give the documents and
+/// the product pages of the memory store (which sorts on its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_in_descending_order_give_the_same_documents_and_pages() {
+    let fixture = Fixture::standard();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    reversed_copy(fixture.path(), dir.path());
+    let (_db, pg, mem) = both_stores(dir.path()).await;
+    let ids = fixture.oracle.product_ids();
+    assert!(assert_bodies(&pg, &mem, ids.iter().copied()).await > 100);
+    for page in [1, 2, 7] {
+        let page = catalog_core::Page::new(page, 50).unwrap();
+        let (from_pg, from_mem) = (pg.products(page).await.unwrap(), mem.products(page).await.unwrap());
+        assert_eq!(from_pg, from_mem, "{page:?}");
+        assert!(!from_pg.is_empty() && from_pg.is_sorted_by_key(|product| product.id));
+    }
+}
+
 /// Product, style, photo and SKU text that JSON must escape, or must not.
 const AWKWARD: [&str; 6] = [
     r#"Quote "" and back\slash \" \\"#,
@@ -162,11 +195,11 @@ async fn the_benchmarked_forms_answer_as_the_read_model() {
     }
 }
 
-/// The writes rebuild one product's row with `product_styles_render`; the
-/// import builds every row in bulk: the two give the same bytes for every
-/// product of a generated catalog.
+/// The writes rebuild one product's row with `product_styles_render` (SQL);
+/// the import renders every row in Rust: the two give the same bytes for
+/// every product of a generated catalog.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_per_product_render_is_the_bulk_build_byte_for_byte() {
+async fn the_per_product_render_is_the_imports_rendering_byte_for_byte() {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Count {

@@ -1,8 +1,13 @@
-//! The bulk import: the shared validating reader feeds binary `COPY` into a
-//! new schema, keys and indexes are built after the load, and the new schema
-//! replaces `catalog` in one transaction, so an import either completes or
-//! leaves the previous catalog serving.
+//! The bulk import: the shared validating reader feeds binary `COPY`
+//! into a new schema, the styles read model is rendered in Rust from the same
+//! rows and copied beside them, keys and indexes are built after the load,
+//! and the new schema replaces `catalog` in one transaction, so an import
+//! either completes or leaves the previous catalog serving.
 
+mod spill;
+mod styles_model;
+
+use std::fmt;
 use std::path::Path;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread;
@@ -20,7 +25,8 @@ use crate::ddl::{self, CHANGES_BARRIER_KEY, CHANGES_CHANNEL, IMPORT_LOCK_KEY, NE
 use crate::error::PgError;
 use crate::migrate::run_pending;
 use crate::money::PgPrice;
-use crate::schema::catalog::{built, features, photos, products, related, skus, styles};
+use crate::schema::catalog::{built, features, photos, product_styles, products, related, skus, styles};
+use styles_model::StylesModel;
 
 diesel::define_sql_function! {
     /// Takes a transaction-level advisory lock if it is free.
@@ -30,6 +36,9 @@ diesel::define_sql_function! {
 /// Rows per `COPY` batch handed from the reader to the writer thread.
 const BATCH_ROWS: usize = 20_000;
 
+/// Styles documents per `COPY` batch (a few kilobytes each).
+const DOCUMENT_BATCH_ROWS: usize = 2_000;
+
 /// What an import did and how long each phase took.
 #[derive(Debug, Clone)]
 pub struct PgImport {
@@ -37,14 +46,60 @@ pub struct PgImport {
     pub report: ImportReport,
     /// The generation of the new catalog (see `CatalogStore::generation`).
     pub generation: i64,
-    /// Reading, validating and copying (overlapped on two threads).
-    pub load: Duration,
-    /// Ordering products, primary keys, indexes, foreign keys and statistics.
-    pub finish: Duration,
-    /// Replacing the old catalog and committing; reads never wait for it.
-    pub swap: Duration,
-    /// Dropping the old catalog, after the swap committed.
-    pub retire: Duration,
+    /// Each phase with its wall time, in the order they ran.
+    pub phases: Vec<ImportPhase>,
+}
+
+/// One timed phase of an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportPhase {
+    /// What the phase does, such as `"read, validate and COPY"`.
+    pub name: &'static str,
+    /// Its wall time.
+    pub took: Duration,
+}
+
+impl PgImport {
+    /// The whole import's wall time.
+    pub fn took(&self) -> Duration {
+        self.phases.iter().map(|phase| phase.took).sum()
+    }
+}
+
+/// `1.2 s read, validate and COPY; 0.3 s keys and indexes; ...`
+impl fmt::Display for PgImport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, phase) in self.phases.iter().enumerate() {
+            let separator = if index == 0 { "" } else { "; " };
+            write!(f, "{separator}{} {:.2} s", phase.name, phase.took.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects [`ImportPhase`]s, each timed from the end of the one before.
+struct Phases {
+    phases: Vec<ImportPhase>,
+    since: Instant,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            phases: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+
+    /// Ends the phase `name` now.
+    fn done(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push(ImportPhase {
+            name,
+            took: now - self.since,
+        });
+        self.since = now;
+    }
 }
 
 /// Imports the six files of `dir` into the database at `database_url`
@@ -60,6 +115,7 @@ pub fn import_with_observer(
     rejects: &mut dyn RejectSink,
     observer: &mut dyn ImportObserver,
 ) -> Result<PgImport, PgError> {
+    let mut phases = Phases::start();
     let connect = || PgConnection::establish(database_url).map_err(PgError::connect);
     let mut conn = connect()?;
     run_pending(&mut conn)?;
@@ -73,7 +129,6 @@ pub fn import_with_observer(
     conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_GATE_KEY})"))?;
     ddl::create_tables(&mut conn)?;
 
-    let started = Instant::now();
     let (sender, receiver) = sync_channel::<Batch>(4);
     let writer = thread::spawn(move || -> Result<PgConnection, PgError> {
         for batch in receiver {
@@ -81,12 +136,13 @@ pub fn import_with_observer(
         }
         Ok(conn)
     });
-    let mut sink = CopySink {
-        sender,
-        batch: Batch::Products(Vec::new()),
-    };
+    let mut sink = CopySink::new(sender).map_err(|err| PgError::Load { source: err.into() })?;
     let read = catalog_source::import_with_observer(dir, &mut sink, rejects, observer);
-    let flushed = sink.flush();
+    // The read model is rendered only from a complete, accepted reading.
+    let finished = match &read {
+        Ok(_) => sink.finish(&mut phases),
+        Err(_) => Ok(()),
+    };
     drop(sink);
     let written = writer.join().map_err(|_| PgError::Load {
         source: "the COPY writer thread panicked".into(),
@@ -94,14 +150,17 @@ pub fn import_with_observer(
     // A writer error explains a refused batch better than the reader's view of it.
     let mut conn = written?;
     let report = read?;
-    flushed.map_err(|source| PgError::Load { source })?;
-    let load = started.elapsed();
+    finished.map_err(|source| PgError::Load { source })?;
+    phases.done("read model");
 
-    let started = Instant::now();
-    ddl::finish(&mut conn)?;
+    ddl::build_keys(&mut conn)?;
+    phases.done("keys and indexes");
+    ddl::add_foreign_keys(&mut conn)?;
+    phases.done("foreign keys");
     conn.batch_execute("ANALYZE")?;
+    phases.done("statistics");
+    ddl::stamp_generation(&mut conn)?;
     let generation = built::table.select(built::generation).first::<i64>(&mut conn)?;
-    let finish = started.elapsed();
 
     // The swap renames schemas only, which takes no lock a reader waits for.
     // The old catalog is dropped after the commit, in a transaction of its
@@ -112,7 +171,6 @@ pub fn import_with_observer(
     // the new catalog's ids (never below what they handed out before), and
     // the change log gets its `catalog.imported` entry (under the barrier,
     // as every entry: see `write::log`).
-    let started = Instant::now();
     conn.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS catalog_old CASCADE; ALTER SCHEMA catalog RENAME TO catalog_old; \
          ALTER SCHEMA {NEXT_SCHEMA} RENAME TO catalog; SELECT catalog_meta.raise_ids(); \
@@ -125,16 +183,13 @@ pub fn import_with_observer(
     .bind::<diesel::sql_types::BigInt, _>(generation)
     .execute(&mut conn)?;
     conn.batch_execute("COMMIT")?;
-    let swap = started.elapsed();
-    let started = Instant::now();
+    phases.done("swap");
     conn.batch_execute("DROP SCHEMA catalog_old CASCADE")?;
+    phases.done("drop the old catalog");
     Ok(PgImport {
         report,
         generation,
-        load,
-        finish,
-        swap,
-        retire: started.elapsed(),
+        phases: phases.phases,
     })
 }
 
@@ -142,6 +197,7 @@ pub fn import_with_observer(
 #[diesel(table_name = products, treat_none_as_default_value = false)]
 struct NewProduct {
     id: i32,
+    pos: i32,
     name: String,
     slogan: String,
     description: String,
@@ -195,6 +251,13 @@ struct NewRelated {
     related_product_id: i32,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = product_styles, treat_none_as_default_value = false)]
+struct NewProductStyles {
+    product_id: i32,
+    results: String,
+}
+
 /// Rows of one table on their way to `COPY`.
 enum Batch {
     Products(Vec<NewProduct>),
@@ -203,6 +266,7 @@ enum Batch {
     Photos(Vec<NewPhoto>),
     Skus(Vec<NewSku>),
     Related(Vec<NewRelated>),
+    ProductStyles(Vec<NewProductStyles>),
 }
 
 impl Batch {
@@ -214,6 +278,7 @@ impl Batch {
             Batch::Photos(rows) => rows.len(),
             Batch::Skus(rows) => rows.len(),
             Batch::Related(rows) => rows.len(),
+            Batch::ProductStyles(rows) => rows.len(),
         }
     }
 
@@ -225,35 +290,107 @@ impl Batch {
             Batch::Photos(rows) => diesel::copy_from(photos::table).from_insertable(rows).execute(conn),
             Batch::Skus(rows) => diesel::copy_from(skus::table).from_insertable(rows).execute(conn),
             Batch::Related(rows) => diesel::copy_from(related::table).from_insertable(rows).execute(conn),
+            Batch::ProductStyles(rows) => diesel::copy_from(product_styles::table)
+                .from_insertable(rows)
+                
+                .execute(conn),
         }
     }
 }
 
-/// Collects accepted rows into batches of one table and sends full ones to the writer.
+/// Collects accepted rows into batches of one table and sends full ones to
+/// the writer; keeps products until all have arrived, to copy them in id
+/// order with their positions; and collects the styles read model.
 struct CopySink {
     sender: SyncSender<Batch>,
     batch: Batch,
+    /// Products received and not yet sent (all of them arrive first).
+    products: Vec<NewProduct>,
+    /// The ids of the products sent, ascending.
+    product_ids: Vec<i32>,
+    model: Option<StylesModel>,
 }
 
 impl CopySink {
+    fn new(sender: SyncSender<Batch>) -> std::io::Result<CopySink> {
+        Ok(CopySink {
+            sender,
+            batch: Batch::Products(Vec::new()),
+            products: Vec::new(),
+            product_ids: Vec::new(),
+            model: Some(StylesModel::new()?),
+        })
+    }
+
+    fn send(&self, batch: Batch) -> Result<(), SinkError> {
+        Ok(self.sender.send(batch).map_err(|_| "the COPY writer stopped")?)
+    }
+
     /// Sends the current batch if it is full or belongs to another table than `next`.
     fn make_room(&mut self, next: fn() -> Batch, same_table: fn(&Batch) -> bool) -> Result<(), SinkError> {
         if !same_table(&self.batch) || self.batch.len() >= BATCH_ROWS {
             let full = std::mem::replace(&mut self.batch, next());
             if full.len() > 0 {
-                self.sender.send(full).map_err(|_| "the COPY writer stopped")?;
+                self.send(full)?;
             }
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), SinkError> {
-        self.make_room(|| Batch::Related(Vec::new()), |_| false)
+    /// Sends the products received so far in id order, each with its
+    /// position (so the product pages read the table in order).
+    fn send_products(&mut self) -> Result<(), SinkError> {
+        if self.products.is_empty() {
+            return Ok(());
+        }
+        let mut products = std::mem::take(&mut self.products);
+        products.sort_unstable_by_key(|product| product.id);
+        let first = self.product_ids.len();
+        for (index, product) in products.iter_mut().enumerate() {
+            product.pos = i32::try_from(first + index).map_err(|_| "more than 2^31 products")?;
+        }
+        self.product_ids.extend(products.iter().map(|product| product.id));
+        let mut rest = products.into_iter().peekable();
+        while rest.peek().is_some() {
+            self.send(Batch::Products(rest.by_ref().take(BATCH_ROWS).collect()))?;
+        }
+        Ok(())
+    }
+
+    /// After the last row: sends what is left, then renders the read model
+    /// and sends its documents. Ends the phase of reading at once.
+    fn finish(&mut self, phases: &mut Phases) -> Result<(), SinkError> {
+        self.send_products()?;
+        self.make_room(|| Batch::Related(Vec::new()), |_| false)?;
+        phases.done("read, validate and COPY");
+        let Some(model) = self.model.take() else {
+            return Ok(());
+        };
+        let mut documents = Vec::with_capacity(DOCUMENT_BATCH_ROWS);
+        model.render(&self.product_ids, |product_id, results| -> Result<(), SinkError> {
+            documents.push(NewProductStyles { product_id, results });
+            if documents.len() == DOCUMENT_BATCH_ROWS {
+                let full = std::mem::replace(&mut documents, Vec::with_capacity(DOCUMENT_BATCH_ROWS));
+                self.send(Batch::ProductStyles(full))?;
+            }
+            Ok(())
+        })?;
+        if !documents.is_empty() {
+            self.send(Batch::ProductStyles(documents))?;
+        }
+        Ok(())
+    }
+
+    /// The styles model, which is there until [`finish`](Self::finish).
+    fn model(&mut self) -> Result<&mut StylesModel, SinkError> {
+        Ok(self.model.as_mut().ok_or("a row after the end of the import")?)
     }
 }
 
+/// Adds a row of a table other than products to the current batch.
 macro_rules! push_row {
     ($sink:expr, $variant:ident, $row:expr) => {{
+        $sink.send_products()?;
         $sink.make_room(
             || Batch::$variant(Vec::with_capacity(BATCH_ROWS)),
             |b| matches!(b, Batch::$variant(_)),
@@ -267,18 +404,20 @@ macro_rules! push_row {
 
 impl RowSink for CopySink {
     fn product(&mut self, r: &ProductRow<'_>) -> Result<(), SinkError> {
-        push_row!(
-            self,
-            Products,
-            NewProduct {
-                id: r.id,
-                name: r.name.to_owned(),
-                slogan: r.slogan.to_owned(),
-                description: r.description.to_owned(),
-                category: r.category.to_owned(),
-                default_price: PgPrice(r.default_price),
-            }
-        )
+        if !self.product_ids.is_empty() {
+            // The reader gives every product before any other row.
+            return Err("a product after the rows that refer to products".into());
+        }
+        self.products.push(NewProduct {
+            id: r.id,
+            pos: 0, // set by send_products
+            name: r.name.to_owned(),
+            slogan: r.slogan.to_owned(),
+            description: r.description.to_owned(),
+            category: r.category.to_owned(),
+            default_price: PgPrice(r.default_price),
+        });
+        Ok(())
     }
 
     fn feature(&mut self, r: &FeatureRow<'_>) -> Result<(), SinkError> {
@@ -295,6 +434,7 @@ impl RowSink for CopySink {
     }
 
     fn style(&mut self, r: &StyleRow<'_>) -> Result<(), SinkError> {
+        self.model()?.style(r);
         push_row!(
             self,
             Styles,
@@ -310,6 +450,7 @@ impl RowSink for CopySink {
     }
 
     fn photo(&mut self, r: &PhotoRow<'_>) -> Result<(), SinkError> {
+        self.model()?.photo(r)?;
         push_row!(
             self,
             Photos,
@@ -323,6 +464,7 @@ impl RowSink for CopySink {
     }
 
     fn sku(&mut self, r: &SkuRow<'_>) -> Result<(), SinkError> {
+        self.model()?.sku(r)?;
         push_row!(
             self,
             Skus,
@@ -356,8 +498,8 @@ mod tests {
     fn the_migrations_that_change_catalogs_wait_for_the_import_lock() {
         let lock = format!("pg_advisory_xact_lock({IMPORT_LOCK_KEY})");
         for migration in [
-            include_str!("../migrations/2026-11-26-000003_catalog_generation/up.sql"),
-            include_str!("../migrations/2026-12-02-000004_catalog_declarative/up.sql"),
+            include_str!("../../migrations/2026-11-26-000003_catalog_generation/up.sql"),
+            include_str!("../../migrations/2026-12-02-000004_catalog_declarative/up.sql"),
         ] {
             assert!(migration.contains(&lock), "the migration should take {lock}");
         }
