@@ -164,11 +164,15 @@ async fn an_imported_catalog_has_its_keys_and_postgres_enforces_them() {
     }
     let db = TestDatabase::empty();
     let url = db.url().to_owned();
-    let imported = tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("import"))
-        .await
-        .unwrap();
+    let imported =
+        tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("import"))
+            .await
+            .unwrap();
     let names: Vec<&str> = imported.phases.iter().map(|phase| phase.name).collect();
-    assert!(names.contains(&"foreign keys") && names.contains(&"read model"), "{names:?}");
+    assert!(
+        names.contains(&"foreign keys") && names.contains(&"read model"),
+        "{names:?}"
+    );
     assert_eq!(imported.took(), imported.phases.iter().map(|phase| phase.took).sum());
 
     let mut conn = diesel::PgConnection::establish(db.url()).expect("connect");
@@ -177,7 +181,10 @@ async fn an_imported_catalog_has_its_keys_and_postgres_enforces_them() {
     )
     .get_result::<Count>(&mut conn)
     .expect("foreign keys");
-    assert_eq!(keys.count, 7, "features, styles, photos, SKUs, related twice, the read model");
+    assert_eq!(
+        keys.count, 7,
+        "features, styles, photos, SKUs, related twice, the read model"
+    );
     for orphan in [
         "INSERT INTO catalog.photos VALUES (2000000000, 2000000000, 'u', 't')",
         "INSERT INTO catalog.skus VALUES (2000000000, 2000000000, 'XS', 1)",

@@ -292,7 +292,6 @@ impl Batch {
             Batch::Related(rows) => diesel::copy_from(related::table).from_insertable(rows).execute(conn),
             Batch::ProductStyles(rows) => diesel::copy_from(product_styles::table)
                 .from_insertable(rows)
-                
                 .execute(conn),
         }
     }

@@ -136,7 +136,11 @@ mod tests {
             spill.push(style, id, number, &[text, "ü"]).unwrap();
         }
         let mut sorted = spill.into_sorted().unwrap();
-        for (style, expected) in [(1, vec![(1, 10, ""), (5, 50, "e")]), (3, vec![]), (2, vec![(3, 30, "c"), (9, 90, "i")])] {
+        for (style, expected) in [
+            (1, vec![(1, 10, ""), (5, 50, "e")]),
+            (3, vec![]),
+            (2, vec![(3, 30, "c"), (9, 90, "i")]),
+        ] {
             let mut seen = Vec::new();
             sorted
                 .for_style::<2>(style, |id, number, [text, second]| {

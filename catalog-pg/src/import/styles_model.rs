@@ -69,8 +69,7 @@ impl StylesModel {
         products: &[i32],
         mut each: impl FnMut(i32, String) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.styles
-            .sort_unstable_by_key(|style| (style.product_id, style.id));
+        self.styles.sort_unstable_by_key(|style| (style.product_id, style.id));
         let mut photos = self.photos.into_sorted()?;
         let mut skus = self.skus.into_sorted()?;
         let mut styles = self.styles.into_iter().peekable();
