@@ -1,6 +1,8 @@
 -- After 01_tables.sql, in the same schema (`search_path` set to it): the
 -- styles read model's table, bare for the import's COPY, and the functions
--- the writes use to keep it current.
+-- the writes use to keep it current. Also run by `migrate`, with
+-- `search_path` set to `catalog`, to rebuild the read model of a catalog
+-- made before it took this form (ddl.rs, REBUILD_READ_MODEL).
 
 -- `product_styles`: the read model of the styles route. One row per product
 -- (a product with no styles has '[]'), holding the `results` of its styles

@@ -62,7 +62,10 @@ const VALIDATE_FOREIGN_KEYS: &str = "DO $$ DECLARE c record; BEGIN
 END $$";
 
 /// Rebuilds the bare read model of a catalog that has its other tables and
-/// keys, one product at a time (for `migrate`, rarely).
+/// keys, one `product_styles_render` call per product: for `migrate`, only on
+/// a catalog made before the read model took its form, and slow at scale
+/// (minutes at 1M products, with the import lock and the write gate held,
+/// so writes wait for it; a re-import is the faster way).
 const REBUILD_READ_MODEL: &str = "INSERT INTO product_styles \
      SELECT id, product_styles_render(id) FROM products ORDER BY id; \
      ALTER TABLE product_styles ADD PRIMARY KEY (product_id); \

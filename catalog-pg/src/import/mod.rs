@@ -357,7 +357,9 @@ impl CopySink {
     }
 
     /// After the last row: sends what is left, then renders the read model
-    /// and sends its documents. Ends the phase of reading at once.
+    /// and sends its documents. Ends the phase of reading once the last
+    /// batch is queued: the copy of the few batches still queued (up to five
+    /// of 20,000 rows) counts in the read model's phase.
     fn finish(&mut self, phases: &mut Phases) -> Result<(), SinkError> {
         self.send_products()?;
         self.make_room(|| Batch::Related(Vec::new()), |_| false)?;
