@@ -1,11 +1,14 @@
 //! Collects accepted import rows and arranges them into the store's indexes.
 
+use std::thread;
+
 use catalog_source::{FeatureRow, PhotoRow, ProductRow, RelatedRow, RowSink, SinkError, SkuRow, StyleRow};
 
 use crate::MemStore;
 use crate::imported::{FeatureRec, Imported, PhotoRec, ProductRec, SkuRec, StyleRec};
 use crate::index::{IdIndex, group_offsets};
 use crate::text::{TextArena, TextRef};
+use crate::url::UrlRef;
 
 /// A child row waiting to be grouped: its parent's id (then position), its own id.
 struct Staged<T> {
@@ -34,41 +37,58 @@ impl MemStoreBuilder {
         MemStoreBuilder::default()
     }
 
-    /// Sorts and groups everything received into a queryable store.
-    pub fn build(mut self) -> MemStore {
-        self.text.freeze();
-        self.products.sort_unstable_by_key(|product| product.id);
-        let product_index = IdIndex::new(self.products.iter().map(|product| product.id));
-        let product_count = self.products.len();
-        let position = |index: &IdIndex, id: i32| index.get(id).unwrap_or(usize::MAX);
-
-        let (feature_offsets, features) = group(self.features, product_count, |id| position(&product_index, id));
-        let (style_offsets, styles) = group(self.styles, product_count, |id| position(&product_index, id));
-        let style_index = IdIndex::new(styles.iter().map(|style| style.id));
-        let (photo_offsets, photos) = group(self.photos, styles.len(), |id| position(&style_index, id));
-        let (sku_offsets, skus) = group(self.skus, styles.len(), |id| position(&style_index, id));
-        let sku_index = IdIndex::new(skus.iter().map(|sku| sku.id));
-        let (mut related_offsets, mut related) = group(self.related, product_count, |id| position(&product_index, id));
-        dedup_groups(&mut related_offsets, &mut related);
-
-        MemStore::new(Imported {
-            text: self.text,
-            products: self.products,
-            product_index,
-            feature_offsets,
+    /// Sorts and groups everything received into a queryable store, the
+    /// independent tables on threads of their own.
+    pub fn build(self) -> MemStore {
+        let MemStoreBuilder {
+            mut text,
+            mut products,
             features,
-            style_offsets,
             styles,
-            style_index,
-            photo_offsets,
             photos,
-            sku_offsets,
             skus,
-            sku_index,
-            related_offsets,
             related,
-        })
+        } = self;
+        text.freeze();
+        products.sort_unstable_by_key(|product| product.id);
+        let product_index = IdIndex::new(products.iter().map(|product| product.id));
+        let mut imported = Imported {
+            text,
+            products,
+            product_index,
+            ..Imported::default()
+        };
+        let product_count = imported.products.len();
+        let position = |index: &IdIndex, id: i32| index.get(id).unwrap_or(usize::MAX);
+        let by_product = |id| position(&imported.product_index, id);
+
+        thread::scope(|scope| {
+            let features = scope.spawn(|| group(features, product_count, by_product));
+            let related = scope.spawn(|| {
+                let (mut offsets, mut related) = group(related, product_count, by_product);
+                dedup_groups(&mut offsets, &mut related);
+                (offsets, related)
+            });
+            (imported.style_offsets, imported.styles) = group(styles, product_count, by_product);
+            imported.style_index = IdIndex::new(imported.styles.iter().map(|style| style.id));
+            let style_count = imported.styles.len();
+            let by_style = |id| position(&imported.style_index, id);
+            thread::scope(|inner| {
+                let photos = inner.spawn(|| group(photos, style_count, by_style));
+                (imported.sku_offsets, imported.skus) = group(skus, style_count, by_style);
+                (imported.photo_offsets, imported.photos) = joined(photos);
+            });
+            imported.sku_index = IdIndex::new(imported.skus.iter().map(|sku| sku.id));
+            (imported.feature_offsets, imported.features) = joined(features);
+            (imported.related_offsets, imported.related) = joined(related);
+        });
+        MemStore::new(imported)
     }
+}
+
+/// What a scoped thread returned, or its panic, resumed here.
+fn joined<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Sorts staged children by (parent position, id) and returns the group offsets
@@ -150,9 +170,18 @@ impl RowSink for MemStoreBuilder {
     }
 
     fn photo(&mut self, row: &PhotoRow<'_>) -> Result<(), SinkError> {
+        // Neighbouring photos mostly share hosts and queries, and a
+        // thumbnail its photo's own part: compare before hashing.
+        let previous = self
+            .photos
+            .last()
+            .map(|photo| (photo.record.url, photo.record.thumbnail_url));
+        let (previous_url, previous_thumbnail) = previous.unzip();
+        let url = UrlRef::store(&mut self.text, row.url, previous_url.as_slice())?;
+        let thumbnail_like = [url, previous_thumbnail.unwrap_or(url)];
         let record = PhotoRec {
-            url: self.text.push(row.url)?,
-            thumbnail_url: self.text.push(row.thumbnail_url)?,
+            thumbnail_url: UrlRef::store(&mut self.text, row.thumbnail_url, &thumbnail_like)?,
+            url,
         };
         self.photos.push(Staged {
             parent: row.style_id,
@@ -166,7 +195,7 @@ impl RowSink for MemStoreBuilder {
         let record = SkuRec {
             id: row.id,
             quantity: std::sync::atomic::AtomicI32::new(row.quantity),
-            size: self.text.intern(row.size)?,
+            size: self.text.word(row.size)?,
         };
         self.skus.push(Staged {
             parent: row.style_id,

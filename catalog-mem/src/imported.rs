@@ -8,7 +8,8 @@ use catalog_core::{Feature, Photo, Price, Product, ProductId, Sku, SkuDetail, Sk
 use crate::doc::ProductDoc;
 
 use crate::index::{IdIndex, children, parent_of};
-use crate::text::{TextArena, TextRef};
+use crate::text::{TextArena, TextRef, Word};
+use crate::url::UrlRef;
 
 pub(crate) struct ProductRec {
     pub(crate) id: i32,
@@ -33,8 +34,8 @@ pub(crate) struct StyleRec {
 }
 
 pub(crate) struct PhotoRec {
-    pub(crate) url: TextRef,
-    pub(crate) thumbnail_url: TextRef,
+    pub(crate) url: UrlRef,
+    pub(crate) thumbnail_url: UrlRef,
 }
 
 pub(crate) struct SkuRec {
@@ -43,7 +44,7 @@ pub(crate) struct SkuRec {
     /// adjustment of a SKU whose product no other write has copied), so a
     /// sale copies nothing and readers never wait.
     pub(crate) quantity: AtomicI32,
-    pub(crate) size: TextRef,
+    pub(crate) size: Word,
 }
 
 /// Where an imported SKU is: its position and those of its style and product.
@@ -59,6 +60,7 @@ pub(crate) struct SkuPlace {
 /// Every table is a flat vector sorted by (parent, id), with an offsets vector
 /// per parent-child link, so each query is an id lookup plus contiguous reads;
 /// all text lives in one arena. Deep pages cost the same as the first.
+#[derive(Default)]
 pub(crate) struct Imported {
     pub(crate) text: TextArena,
     pub(crate) products: Vec<ProductRec>,
@@ -110,7 +112,7 @@ impl Imported {
             sku_id: sku.id,
             style_id: self.styles[place.style].id,
             product_id: self.products[place.product].id,
-            size: self.text(sku.size),
+            size: self.text.word_text(sku.size).to_owned(),
             quantity,
         }
     }
@@ -146,8 +148,8 @@ impl Imported {
         let photos = self.photos[children(&self.photo_offsets, position)]
             .iter()
             .map(|photo| Photo {
-                thumbnail_url: self.text(photo.thumbnail_url),
-                url: self.text(photo.url),
+                thumbnail_url: photo.thumbnail_url.text(&self.text),
+                url: photo.url.text(&self.text),
             })
             .collect();
         let skus = self.skus[children(&self.sku_offsets, position)]
@@ -155,7 +157,7 @@ impl Imported {
             .map(|sku| Sku {
                 id: sku.id,
                 quantity: sku.quantity.load(Ordering::Acquire),
-                size: self.text(sku.size),
+                size: self.text.word_text(sku.size).to_owned(),
             })
             .collect();
         Style {

@@ -7,6 +7,13 @@ pub(crate) enum IdIndex {
     Sparse(Vec<(i32, u32)>),
 }
 
+/// No ids.
+impl Default for IdIndex {
+    fn default() -> IdIndex {
+        IdIndex::Dense(Vec::new())
+    }
+}
+
 /// Marks an id with no row in a dense table.
 const ABSENT: u32 = u32::MAX;
 

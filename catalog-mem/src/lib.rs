@@ -31,8 +31,10 @@ mod imported;
 mod index;
 mod journal;
 mod live;
+mod render;
 mod store;
 mod text;
+mod url;
 mod writer;
 
 pub use builder::MemStoreBuilder;

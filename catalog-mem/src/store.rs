@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use async_trait::async_trait;
-use catalog_core::{CatalogStore, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
+use catalog_core::{CatalogStore, InternalKind, Page, Product, ProductDetail, ProductId, ProductStyles, StoreError};
 use catalog_source::{ImportError, ImportReport, RejectSink};
 
 use crate::MemStoreBuilder;
@@ -148,6 +148,16 @@ impl CatalogStore for MemStore {
             product_id: id,
             results,
         })
+    }
+
+    /// Serialized from the imported records without building the answer
+    /// (products no write has touched), else from the write's document.
+    async fn styles_body(&self, id: ProductId) -> Result<Vec<u8>, StoreError> {
+        let body = match self.found(id)? {
+            Found::Imported(position) => crate::render::styles_body(&self.imported, position),
+            Found::Doc(doc) => serde_json::to_vec(&doc.styles_answer()),
+        };
+        body.map_err(|err| StoreError::internal(InternalKind::Encoding, err))
     }
 
     async fn related(&self, id: ProductId) -> Result<Vec<i32>, StoreError> {

@@ -15,12 +15,22 @@ pub(crate) struct TextRef {
 #[error("the catalog's text exceeds 4 GiB, the memory store's limit")]
 pub struct TextTooLarge;
 
+/// An interned string of a [`TextArena`]: 4 bytes, numbered in order of
+/// first appearance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Word(u32);
+
 /// Append-only text storage; small repeated values (sizes, categories,
-/// feature names) are interned so each distinct one is stored once.
+/// feature names, URL hosts and queries) are interned so each distinct one
+/// is stored once.
 #[derive(Default)]
 pub(crate) struct TextArena {
     bytes: Vec<u8>,
-    interned: HashMap<Box<str>, TextRef>,
+    /// Where each interned string is, by its [`Word`].
+    words: Vec<TextRef>,
+    /// Hashed with foldhash (seeded per process): millions of short
+    /// lookups while loading, far cheaper than SipHash.
+    interned: HashMap<Box<str>, Word, foldhash::fast::RandomState>,
 }
 
 impl TextArena {
@@ -35,12 +45,25 @@ impl TextArena {
 
     /// Stores `text` once however often it is interned.
     pub(crate) fn intern(&mut self, text: &str) -> Result<TextRef, TextTooLarge> {
+        let word = self.word(text)?;
+        Ok(self.words[word.0 as usize])
+    }
+
+    /// Interns `text` and returns its [`Word`].
+    pub(crate) fn word(&mut self, text: &str) -> Result<Word, TextTooLarge> {
         if let Some(&found) = self.interned.get(text) {
             return Ok(found);
         }
+        let word = Word(u32::try_from(self.words.len()).map_err(|_| TextTooLarge)?);
         let stored = self.push(text)?;
-        self.interned.insert(text.into(), stored);
-        Ok(stored)
+        self.words.push(stored);
+        self.interned.insert(text.into(), word);
+        Ok(word)
+    }
+
+    /// The text of `word`.
+    pub(crate) fn word_text(&self, word: Word) -> &str {
+        self.get(self.words[word.0 as usize])
     }
 
     /// The text behind `handle`.
@@ -52,8 +75,9 @@ impl TextArena {
 
     /// Drops the interning table and spare capacity once loading is done.
     pub(crate) fn freeze(&mut self) {
-        self.interned = HashMap::new();
+        self.interned = HashMap::default();
         self.bytes.shrink_to_fit();
+        self.words.shrink_to_fit();
     }
 }
 
@@ -68,9 +92,12 @@ mod tests {
         let b = arena.intern("XS").unwrap();
         let c = arena.intern("XS").unwrap();
         assert_eq!(b, c);
+        let word = arena.word("XS").unwrap();
+        assert_eq!(arena.word("M").unwrap(), Word(1));
         assert_eq!(arena.get(a), "héllo");
         assert_eq!(arena.get(b), "XS");
         arena.freeze();
         assert_eq!(arena.get(c), "XS");
+        assert_eq!(arena.word_text(word), "XS");
     }
 }

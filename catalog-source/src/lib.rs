@@ -38,6 +38,7 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+mod blocks;
 mod files;
 pub mod generate;
 mod line;

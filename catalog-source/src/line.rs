@@ -16,7 +16,6 @@ pub(crate) struct LineSplitter {
     input: Vec<u8>,
     output: Vec<u8>,
     ends: [usize; MAX_FIELDS],
-    field_count: usize,
 }
 
 impl LineSplitter {
@@ -26,14 +25,11 @@ impl LineSplitter {
             input: Vec::new(),
             output: Vec::new(),
             ends: [0; MAX_FIELDS],
-            field_count: 0,
         }
     }
 
-    /// Splits `line` (without its line break) into exactly `expected` fields,
-    /// readable with [`Self::field`].
-    pub(crate) fn split(&mut self, line: &[u8], expected: usize) -> Result<(), RejectReason> {
-        self.field_count = 0;
+    /// Splits `line` (without its line break) into exactly `expected` fields.
+    pub(crate) fn split(&mut self, line: &[u8], expected: usize) -> Result<Split<'_>, RejectReason> {
         if line.is_empty() {
             // csv-core skips blank lines; here a blank line is a row with no fields.
             return Err(RejectReason::FieldCount {
@@ -71,18 +67,48 @@ impl LineSplitter {
                 found: Some(field_count),
             });
         }
-        self.field_count = field_count;
-        Ok(())
+        // The line is UTF-8 and only ASCII commas and quotes were taken out,
+        // so its fields are too; this one check makes them `&str`s.
+        let ends = &self.ends[..field_count];
+        let output = std::str::from_utf8(&self.output[..ends.last().copied().unwrap_or(0)])
+            .map_err(|_| RejectReason::InvalidUtf8)?;
+        Ok(Split::new(output, 0, ends))
+    }
+}
+
+/// The fields of one split line: their decoded text, back to back, and
+/// where each ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Split<'a> {
+    output: &'a str,
+    /// Where the first field starts in `output`.
+    start: usize,
+    /// Where each field ends in `output`.
+    ends: &'a [usize],
+}
+
+impl<'a> Split<'a> {
+    /// A line's fields stored from `start` in `output`, ending at `ends`
+    /// (each a character boundary).
+    pub(crate) fn new(output: &'a str, start: usize, ends: &'a [usize]) -> Split<'a> {
+        Split { output, start, ends }
     }
 
-    /// Field `index` of the last line split; `index` must be below its field count.
-    pub(crate) fn field(&self, index: usize) -> &str {
-        debug_assert!(index < self.field_count);
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        let bytes = &self.output[start..self.ends[index]];
-        // The line was checked to be UTF-8 in `split`, and fields start and end
-        // at ASCII commas and quotes, so every field is UTF-8 too.
-        std::str::from_utf8(bytes).unwrap_or_default()
+    /// The text of every field, back to back.
+    pub(crate) fn text(&self) -> &'a str {
+        &self.output[self.start..self.ends.last().copied().unwrap_or(self.start)]
+    }
+
+    /// Where each field ends, counted from the start of [`Self::text`].
+    pub(crate) fn relative_ends(&self) -> impl Iterator<Item = usize> + 'a {
+        let start = self.start;
+        self.ends.iter().map(move |end| end - start)
+    }
+
+    /// Field `index`; `index` must be below the line's field count.
+    pub(crate) fn field(&self, index: usize) -> &'a str {
+        let start = if index == 0 { self.start } else { self.ends[index - 1] };
+        self.output.get(start..self.ends[index]).unwrap_or_default()
     }
 }
 
@@ -92,8 +118,8 @@ mod tests {
 
     fn fields(line: &str, expected: usize) -> Result<Vec<String>, RejectReason> {
         let mut splitter = LineSplitter::new();
-        splitter.split(line.as_bytes(), expected)?;
-        Ok((0..expected).map(|i| splitter.field(i).to_owned()).collect())
+        let split = splitter.split(line.as_bytes(), expected)?;
+        Ok((0..expected).map(|i| split.field(i).to_owned()).collect())
     }
 
     #[test]
@@ -117,8 +143,7 @@ mod tests {
         let mut splitter = LineSplitter::new();
         let open = br#"1,"https://x,y"#;
         assert_eq!(splitter.split(open, 3), Err(RejectReason::UnterminatedQuote));
-        splitter.split(b"2,a", 2).unwrap();
-        assert_eq!(splitter.field(1), "a");
+        assert_eq!(splitter.split(b"2,a", 2).unwrap().field(1), "a");
     }
 
     #[test]

@@ -5,11 +5,13 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::thread;
 
 use roaring::RoaringBitmap;
 
 use crate::SourceFile;
-use crate::line::LineSplitter;
+use crate::blocks::{self, Stopped, trim_line_break};
+use crate::line::{LineSplitter, Split};
 use crate::reject::{Reject, RejectReason, RejectSink};
 use crate::report::{FileReport, ImportReport};
 use crate::rows::{FeatureRow, Fields, PhotoRow, ProductRow, RelatedRow, SkuRow, StyleRow};
@@ -137,7 +139,7 @@ pub fn import_with_observer(
         sources.push(open_checked(dir, file, &mut splitter)?);
     }
     let mut importer = Importer {
-        splitter,
+        workers: thread::available_parallelism().map_or(1, usize::from),
         sink,
         rejects,
         observer,
@@ -173,11 +175,9 @@ fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Re
     reader.read_until(b'\n', &mut header).map_err(io_error)?;
     let line = trim_line_break(header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header));
     let columns = file.columns();
-    let matches = splitter.split(line, columns.len()).is_ok()
-        && columns
-            .iter()
-            .enumerate()
-            .all(|(i, column)| splitter.field(i) == *column);
+    let matches = splitter
+        .split(line, columns.len())
+        .is_ok_and(|split| columns.iter().enumerate().all(|(i, column)| split.field(i) == *column));
     if !matches {
         return Err(ImportError::Header {
             file,
@@ -193,14 +193,10 @@ fn open_checked(dir: &Path, file: SourceFile, splitter: &mut LineSplitter) -> Re
     })
 }
 
-fn trim_line_break(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
 /// The state carried from file to file: the ids later files may refer to.
 struct Importer<'s> {
-    splitter: LineSplitter,
+    /// Threads that split lines into fields.
+    workers: usize,
     sink: &'s mut dyn RowSink,
     rejects: &'s mut dyn RejectSink,
     observer: &'s mut dyn ImportObserver,
@@ -212,35 +208,21 @@ struct Importer<'s> {
 type Outcome = Result<Result<(), RejectReason>, SinkError>;
 
 impl Importer<'_> {
-    fn load(&mut self, file: SourceFile, mut source: Source) -> Result<FileReport, ImportError> {
+    fn load(&mut self, file: SourceFile, source: Source) -> Result<FileReport, ImportError> {
         let mut report = FileReport::new(file);
         let mut seen = RoaringBitmap::new();
-        let mut buffer = Vec::with_capacity(4096);
         let mut line_number = 1u64;
         let mut bytes_read = source.header_bytes;
         self.observer.file_started(file, source.bytes);
-        loop {
-            buffer.clear();
-            let read = source.reader.read_until(b'\n', &mut buffer);
-            match read {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(source_error) => {
-                    return Err(ImportError::Io {
-                        path: source.path,
-                        source: source_error,
-                    });
-                }
-            }
+        let read = blocks::for_each_line(source.reader, file.columns().len(), self.workers, |line| {
             line_number += 1;
             report.read += 1;
-            bytes_read += buffer.len() as u64;
+            bytes_read += line.bytes as u64;
             if report.read.is_multiple_of(PROGRESS_EVERY) {
                 self.observer.advanced(file, bytes_read, report.read);
             }
-            let line = trim_line_break(&buffer);
-            let outcome = match self.splitter.split(line, file.columns().len()) {
-                Ok(()) => self.accept(file, &mut seen),
+            let outcome = match line.fields {
+                Ok(split) => self.accept(file, split, &mut seen),
                 Err(reason) => Ok(Err(reason)),
             };
             match outcome {
@@ -248,10 +230,21 @@ impl Importer<'_> {
                 Ok(Err(reason)) => {
                     report.rejected += 1;
                     *report.rejected_by_kind.entry(reason.kind()).or_default() += 1;
-                    let raw = String::from_utf8_lossy(line);
+                    let raw = String::from_utf8_lossy(line.raw);
                     self.reject(file, line_number, reason, raw)?;
                 }
                 Err(source) => return Err(ImportError::Sink { file, source }),
+            }
+            Ok(())
+        });
+        match read {
+            Ok(()) => {}
+            Err(Stopped::Each(error)) => return Err(error),
+            Err(Stopped::Read(error)) => {
+                return Err(ImportError::Io {
+                    path: source.path,
+                    source: error,
+                });
             }
         }
         match file {
@@ -281,8 +274,8 @@ impl Importer<'_> {
 
     /// Parses the split line as a row of `file`, checks its id and references,
     /// and hands it to the sink.
-    fn accept(&mut self, file: SourceFile, seen: &mut RoaringBitmap) -> Outcome {
-        let mut fields = Fields::new(&self.splitter);
+    fn accept(&mut self, file: SourceFile, split: Split<'_>, seen: &mut RoaringBitmap) -> Outcome {
+        let mut fields = Fields::new(split);
         let products = &self.products;
         let styles = &self.styles;
         let product = |field, id: i32| known(products, id).ok_or(RejectReason::UnknownProduct(field, id));

@@ -2,7 +2,7 @@
 
 use catalog_core::{Price, parse_decimal_i32};
 
-use crate::line::LineSplitter;
+use crate::line::Split;
 use crate::reject::RejectReason;
 
 /// A row of `product.csv`.
@@ -91,17 +91,17 @@ pub struct RelatedRow {
 
 /// Reads named fields of a split line in column order, turning failures into reasons.
 pub(crate) struct Fields<'a> {
-    splitter: &'a LineSplitter,
+    split: Split<'a>,
     next: usize,
 }
 
 impl<'a> Fields<'a> {
-    pub(crate) fn new(splitter: &'a LineSplitter) -> Fields<'a> {
-        Fields { splitter, next: 0 }
+    pub(crate) fn new(split: Split<'a>) -> Fields<'a> {
+        Fields { split, next: 0 }
     }
 
     fn raw(&mut self) -> &'a str {
-        let field = self.splitter.field(self.next);
+        let field = self.split.field(self.next);
         self.next += 1;
         field
     }
