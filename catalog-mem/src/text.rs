@@ -25,7 +25,8 @@ pub(crate) struct Word(u32);
 /// is stored once.
 #[derive(Default)]
 pub(crate) struct TextArena {
-    bytes: Vec<u8>,
+    /// Every stored string, back to back.
+    text: String,
     /// Where each interned string is, by its [`Word`].
     words: Vec<TextRef>,
     /// Hashed with foldhash (seeded per process): millions of short
@@ -36,10 +37,10 @@ pub(crate) struct TextArena {
 impl TextArena {
     /// Stores `text` and returns its handle.
     pub(crate) fn push(&mut self, text: &str) -> Result<TextRef, TextTooLarge> {
-        let start = u32::try_from(self.bytes.len()).map_err(|_| TextTooLarge)?;
+        let start = u32::try_from(self.text.len()).map_err(|_| TextTooLarge)?;
         let len = u32::try_from(text.len()).map_err(|_| TextTooLarge)?;
         start.checked_add(len).ok_or(TextTooLarge)?;
-        self.bytes.extend_from_slice(text.as_bytes());
+        self.text.push_str(text);
         Ok(TextRef { start, len })
     }
 
@@ -69,14 +70,15 @@ impl TextArena {
     /// The text behind `handle`.
     pub(crate) fn get(&self, handle: TextRef) -> &str {
         let range = handle.start as usize..(handle.start + handle.len) as usize;
-        // Only whole `&str`s are pushed, so every handle's range is UTF-8.
-        std::str::from_utf8(&self.bytes[range]).unwrap_or_default()
+        // Only whole `&str`s are pushed, so every handle's range starts and
+        // ends at character boundaries (checked in O(1) by the slicing).
+        self.text.get(range).unwrap_or_default()
     }
 
     /// Drops the interning table and spare capacity once loading is done.
     pub(crate) fn freeze(&mut self) {
         self.interned = HashMap::default();
-        self.bytes.shrink_to_fit();
+        self.text.shrink_to_fit();
         self.words.shrink_to_fit();
     }
 }
