@@ -21,7 +21,7 @@ pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Receives the accepted rows of an import, file by file in load order.
 ///
-/// Rows borrow from the reader's line buffer: copy what you keep.
+/// Rows borrow from the reader's buffers: copy what you keep.
 pub trait RowSink {
     /// An accepted product.
     fn product(&mut self, row: &ProductRow<'_>) -> Result<(), SinkError>;
@@ -120,8 +120,11 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 /// Imports the six files of `dir` into `sink`, reporting refused rows to `rejects`.
 ///
 /// All six headers are checked before any row is handed over, so a refused
-/// header leaves the sink untouched. Rows stream through one reused line
-/// buffer; memory grows only with the sets of accepted ids.
+/// header leaves the sink untouched. Each file is read in blocks of whole
+/// lines, split into fields on every core, and handed to the checks and the
+/// sink one line at a time in file order (so the first of two equal ids is
+/// the one kept, as if read by one thread); memory grows only with the sets
+/// of accepted ids and a few blocks in flight.
 pub fn import(dir: &Path, sink: &mut dyn RowSink, rejects: &mut dyn RejectSink) -> Result<ImportReport, ImportError> {
     import_with_observer(dir, sink, rejects, &mut NoObserver)
 }
