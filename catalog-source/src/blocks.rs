@@ -126,6 +126,8 @@ pub(crate) fn for_each_line<E>(
             scope.spawn(move || split_blocks(&raw, &split, expected));
         }
         drop((raw_receiver, split_sender));
+        // Blocks split ahead of the next one in order wait here: as many as
+        // the other workers split while one works on that block.
         let mut waiting = BTreeMap::new();
         let mut next = 0u64;
         for (sequence, block) in &split_receiver {
