@@ -127,7 +127,8 @@ pub(crate) fn for_each_line<E>(
         }
         drop((raw_receiver, split_sender));
         // Blocks split ahead of the next one in order wait here: as many as
-        // the other workers split while one works on that block.
+        // the other workers split while one works on that block (after a
+        // worker's panic, the rest of the file; the panic is raised at the end).
         let mut waiting = BTreeMap::new();
         let mut next = 0u64;
         for (sequence, block) in &split_receiver {
@@ -156,7 +157,15 @@ fn cut_blocks(mut source: impl Read, blocks: &Sender<(u64, Vec<u8>)>) -> io::Res
         let mut ended = false;
         let cut = loop {
             let before = block.len();
-            (&mut source).take(BLOCK_BYTES as u64).read_to_end(&mut block)?;
+            if let Err(error) = (&mut source).take(BLOCK_BYTES as u64).read_to_end(&mut block) {
+                // The whole lines read before the failure are handed over
+                // first, as a line-by-line reader would have.
+                if let Some(last_break) = memchr::memrchr(b'\n', &block) {
+                    block.truncate(last_break + 1);
+                    let _ = blocks.send((sequence, block));
+                }
+                return Err(error);
+            }
             ended = ended || block.len() == before;
             if ended {
                 break block.len();
@@ -246,14 +255,26 @@ mod tests {
     }
 
     #[test]
-    fn a_read_error_is_reported() {
-        struct Failing;
+    fn a_read_error_is_reported_after_the_whole_lines_read_before_it() {
+        /// Gives `lines`, then half a line, then fails.
+        struct Failing(io::Cursor<Vec<u8>>);
         impl Read for Failing {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Err(io::Error::other("disk gone"))
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("disk gone")),
+                    read => Ok(read),
+                }
             }
         }
-        let outcome = for_each_line(Failing, 2, 2, |_| Ok::<(), ()>(()));
+        let mut text = "1,a\n".repeat(1000);
+        text.push_str("2,half");
+        let mut seen = 0;
+        let outcome = for_each_line(Failing(io::Cursor::new(text.into_bytes())), 2, 2, |line| {
+            assert_eq!(line.raw, b"1,a");
+            seen += 1;
+            Ok::<(), ()>(())
+        });
         assert!(matches!(outcome, Err(Stopped::Read(error)) if error.to_string() == "disk gone"));
+        assert_eq!(seen, 1000);
     }
 }
