@@ -39,7 +39,9 @@ pub mod write;
 pub use error::{BoxError, InternalKind, InvalidInput, StoreError, UnavailableKind};
 pub use etag::entity_tag;
 pub use id::{Page, ProductId, SkuId, StyleId, parse_decimal_i32};
-pub use model::{Feature, Photo, Product, ProductDetail, ProductStyles, Sku, SkuDetail, Skus, Style};
+pub use model::{
+    Feature, Photo, PhotoList, Product, ProductDetail, ProductStyles, Sku, SkuDetail, SkuMap, Skus, Style, StyleForm,
+};
 pub use price::{ParsePriceError, Price};
 pub use store::{CatalogStore, PoolStatus};
 pub use write::CatalogWriter;

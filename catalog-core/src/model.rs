@@ -1,7 +1,7 @@
 //! The catalog's domain types, whose serde form is the contract's JSON.
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use crate::{Price, ProductId};
 
@@ -119,36 +119,107 @@ pub struct Skus(pub Vec<Sku>);
 
 impl Serialize for Skus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SkuMap(self.0.iter().map(|sku| (sku.id, sku.quantity, sku.size.as_str()))).serialize(serializer)
+    }
+}
+
+/// A style's SKUs in the contract's form, from any list of `(id, quantity,
+/// size)` in id order: an object keyed by id, and no SKUs as the `"null"`
+/// placeholder of [`Skus`]. [`Skus`] serializes through it, and so can a
+/// store that keeps SKUs in a form of its own.
+pub struct SkuMap<I>(pub I);
+
+impl<I, Size> Serialize for SkuMap<I>
+where
+    I: ExactSizeIterator<Item = (i32, i32, Size)> + Clone,
+    Size: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
-        struct Entry<'a> {
+        struct Entry<Size> {
             quantity: Option<i32>,
-            size: Option<&'a str>,
+            size: Option<Size>,
         }
-        if self.0.is_empty() {
-            let mut map = serializer.serialize_map(Some(1))?;
-            map.serialize_entry(
-                "null",
-                &Entry {
-                    quantity: None,
-                    size: None,
-                },
-            )?;
-            return map.end();
-        }
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for sku in &self.0 {
-            let entry = Entry {
-                quantity: Some(sku.quantity),
-                size: Some(&sku.size),
+        let skus = self.0.clone();
+        let mut map = serializer.serialize_map(Some(skus.len().max(1)))?;
+        if skus.len() == 0 {
+            let placeholder = Entry::<Size> {
+                quantity: None,
+                size: None,
             };
-            map.serialize_entry(itoa::Buffer::new().format(sku.id), &entry)?;
+            map.serialize_entry("null", &placeholder)?;
+        }
+        for (id, quantity, size) in skus {
+            let entry = Entry {
+                quantity: Some(quantity),
+                size: Some(size),
+            };
+            map.serialize_entry(itoa::Buffer::new().format(id), &entry)?;
         }
         map.end()
     }
 }
 
-/// A style of a product: a colourway with its prices, photos and sizes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A style's photos in the contract's form, from any list of `(thumbnail
+/// URL, URL)` in id order; none serialize as the original API's one all-null
+/// photo (see [`Style::photos`]). [`Style`] serializes through it, and so can
+/// a store that keeps photos in a form of its own.
+pub struct PhotoList<I>(pub I);
+
+impl<I, Url> Serialize for PhotoList<I>
+where
+    I: ExactSizeIterator<Item = (Url, Url)> + Clone,
+    Url: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Entry<Url> {
+            thumbnail_url: Option<Url>,
+            url: Option<Url>,
+        }
+        let photos = self.0.clone();
+        let mut list = serializer.serialize_seq(Some(photos.len().max(1)))?;
+        if photos.len() == 0 {
+            list.serialize_element(&Entry::<Url> {
+                thumbnail_url: None,
+                url: None,
+            })?;
+        }
+        for (thumbnail_url, url) in photos {
+            list.serialize_element(&Entry {
+                thumbnail_url: Some(thumbnail_url),
+                url: Some(url),
+            })?;
+        }
+        list.end()
+    }
+}
+
+/// A style in the contract's form, over parts of any shape: [`Style`]
+/// serializes through it, and so can a store that keeps styles in a form of
+/// its own.
+#[derive(Serialize)]
+pub struct StyleForm<'a, Photos, Skus> {
+    /// The style id.
+    pub style_id: i32,
+    /// Display name.
+    pub name: &'a str,
+    /// Regular price.
+    pub original_price: Price,
+    /// Sale price, if on sale.
+    pub sale_price: Option<Price>,
+    /// Whether this is the product's default style.
+    #[serde(rename = "default?")]
+    pub default: bool,
+    /// The photos, as a [`PhotoList`].
+    pub photos: Photos,
+    /// The SKUs, as a [`SkuMap`].
+    pub skus: Skus,
+}
+
+/// A style of a product: a colourway with its prices, photos and sizes;
+/// serialized as a [`StyleForm`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Style {
     /// The style id.
     pub style_id: i32,
@@ -158,16 +229,33 @@ pub struct Style {
     pub original_price: Price,
     /// Sale price; `None` when the style is not on sale.
     pub sale_price: Option<Price>,
-    /// Whether this is the product's default style.
-    #[serde(rename = "default?")]
+    /// Whether this is the product's default style (`default?` in JSON).
     pub default: bool,
     /// Photos in ascending photo id order; none serialize as
     /// `[{"thumbnail_url": null, "url": null}]`, as the original API answered
     /// (storefronts read `photos[0].thumbnail_url` without a guard).
-    #[serde(serialize_with = "serialize_photos")]
     pub photos: Vec<Photo>,
     /// SKUs in ascending SKU id order.
     pub skus: Skus,
+}
+
+impl Serialize for Style {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let photos = self
+            .photos
+            .iter()
+            .map(|photo| (photo.thumbnail_url.as_str(), photo.url.as_str()));
+        StyleForm {
+            style_id: self.style_id,
+            name: &self.name,
+            original_price: self.original_price,
+            sale_price: self.sale_price,
+            default: self.default,
+            photos: PhotoList(photos),
+            skus: &self.skus,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A product's styles, as returned by `GET /products/:product_id/styles`.
@@ -178,23 +266,6 @@ pub struct ProductStyles {
     pub product_id: ProductId,
     /// Styles in ascending style id order.
     pub results: Vec<Style>,
-}
-
-/// `photos`, or the original API's one all-null photo when there are none.
-fn serialize_photos<S: Serializer>(photos: &[Photo], serializer: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct NoPhoto {
-        thumbnail_url: Option<&'static str>,
-        url: Option<&'static str>,
-    }
-    if photos.is_empty() {
-        let placeholder = NoPhoto {
-            thumbnail_url: None,
-            url: None,
-        };
-        return [placeholder].serialize(serializer);
-    }
-    photos.serialize(serializer)
 }
 
 fn serialize_display<S: Serializer>(value: &ProductId, serializer: S) -> Result<S::Ok, S::Error> {

@@ -4,11 +4,11 @@
 
 use std::sync::atomic::Ordering;
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use catalog_core::{PhotoList, SkuMap, StyleForm};
+use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
 
 use crate::imported::Imported;
 use crate::index::children;
-use crate::url::ShownUrl;
 
 /// The styles answer of the imported product at `position`, as JSON.
 pub(crate) fn styles_body(imported: &Imported, position: usize) -> Result<Vec<u8>, serde_json::Error> {
@@ -24,7 +24,7 @@ struct StylesOf<'a> {
     position: usize,
 }
 
-/// One imported style, borrowed.
+/// One imported style, borrowed; serialized as catalog-core's [`StyleForm`].
 struct StyleAt<'a> {
     imported: &'a Imported,
     style: usize,
@@ -59,82 +59,35 @@ impl Serialize for Results<'_> {
 
 impl Serialize for StyleAt<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let record = &self.imported.styles[self.style];
-        let mut style = serializer.serialize_struct("Style", 7)?;
-        style.serialize_field("style_id", &record.id)?;
-        style.serialize_field("name", self.imported.text.get(record.name))?;
-        style.serialize_field("original_price", &record.original_price)?;
-        style.serialize_field("sale_price", &record.sale_price)?;
-        style.serialize_field("default?", &record.default)?;
-        style.serialize_field("photos", &Photos(self))?;
-        style.serialize_field("skus", &Skus(self))?;
-        style.end()
-    }
-}
-
-/// A style's photos; none serialize as the one all-null photo of the contract.
-struct Photos<'a>(&'a StyleAt<'a>);
-
-impl Serialize for Photos<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let imported = self.0.imported;
-        let photos = &imported.photos[children(&imported.photo_offsets, self.0.style)];
-        let mut list = serializer.serialize_seq(Some(photos.len().max(1)))?;
-        if photos.is_empty() {
-            list.serialize_element(&Photo::<ShownUrl> {
-                thumbnail_url: None,
-                url: None,
-            })?;
+        let imported = self.imported;
+        let record = &imported.styles[self.style];
+        let photos = imported.photos[children(&imported.photo_offsets, self.style)]
+            .iter()
+            .map(|photo| {
+                (
+                    photo.thumbnail_url.shown(&imported.text),
+                    photo.url.shown(&imported.text),
+                )
+            });
+        let skus = imported.skus[children(&imported.sku_offsets, self.style)]
+            .iter()
+            .map(|sku| {
+                (
+                    sku.id,
+                    sku.quantity.load(Ordering::Acquire),
+                    imported.text.word_text(sku.size),
+                )
+            });
+        StyleForm {
+            style_id: record.id,
+            name: imported.text.get(record.name),
+            original_price: record.original_price,
+            sale_price: record.sale_price,
+            default: record.default,
+            photos: PhotoList(photos),
+            skus: SkuMap(skus),
         }
-        for photo in photos {
-            list.serialize_element(&Photo {
-                thumbnail_url: Some(photo.thumbnail_url.shown(&imported.text)),
-                url: Some(photo.url.shown(&imported.text)),
-            })?;
-        }
-        list.end()
-    }
-}
-
-/// One photo, or the placeholder's nulls.
-#[derive(serde::Serialize)]
-struct Photo<Url> {
-    thumbnail_url: Option<Url>,
-    url: Option<Url>,
-}
-
-/// A style's SKUs keyed by id; none serialize as the contract's `"null"` entry.
-struct Skus<'a>(&'a StyleAt<'a>);
-
-/// One SKU's entry, or the placeholder's nulls.
-#[derive(serde::Serialize)]
-struct SkuEntry<'a> {
-    quantity: Option<i32>,
-    size: Option<&'a str>,
-}
-
-impl Serialize for Skus<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let imported = self.0.imported;
-        let skus = &imported.skus[children(&imported.sku_offsets, self.0.style)];
-        let mut map = serializer.serialize_map(Some(skus.len().max(1)))?;
-        if skus.is_empty() {
-            map.serialize_entry(
-                "null",
-                &SkuEntry {
-                    quantity: None,
-                    size: None,
-                },
-            )?;
-        }
-        for sku in skus {
-            let entry = SkuEntry {
-                quantity: Some(sku.quantity.load(Ordering::Acquire)),
-                size: Some(imported.text.word_text(sku.size)),
-            };
-            map.serialize_entry(itoa::Buffer::new().format(sku.id), &entry)?;
-        }
-        map.end()
+        .serialize(serializer)
     }
 }
 
