@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B of two builds' response caches on the PostgreSQL store, in one run:
+# A/B of two builds' response caches on one store, in one run:
 # rounds alternate A and B with the cache on, and B with it off (the
 # reference a cache must not fall below), on random ids over the whole
 # catalog (every answer a miss: what a cache costs) and on a hot set of
@@ -7,6 +7,8 @@
 #
 # Usage: A=path/to/catalog-http B=path/to/catalog-http scripts/bench-cache-ab.sh
 #   A_LABEL, B_LABEL   names in the report (default: the binaries' --version)
+#   STORE=pg           or mem (the memory store: no database noise, the
+#                      cache's own cost shows most)
 #   PRODUCTS=1000000 ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2
 #   RATE=5000 RATE_DURATION=20s   the constant-rate run (oha, latency corrected)
 #   OUT=docs/bench/load/cache-ab.txt
@@ -18,6 +20,7 @@ a_bin=${A:?A=path to the first build}
 b_bin=${B:?B=path to the second build}
 a_label=${A_LABEL:-$("$a_bin" --version)}
 b_label=${B_LABEL:-$("$b_bin" --version)}
+store=${STORE:-pg}
 products=${PRODUCTS:-1000000}
 rounds=${ROUNDS:-3}
 duration=${DURATION:-10s}
@@ -32,7 +35,7 @@ install_tools wrk:wrk
 ensure_oha
 ensure_source "$b_bin" "$data" "$products"
 max_id=$(( $(wc -l <"$data/product.csv") - 1 ))
-ensure_pg_catalog "$b_bin" "$data" "$products" >/dev/null
+[ "$store" = mem ] || ensure_pg_catalog "$b_bin" "$data" "$products" >/dev/null
 
 pid=
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; }
@@ -42,7 +45,9 @@ rows=$(mktemp)
 
 measure() { # build-label bin cache_mb
   port=$((port + 1))
-  RUST_LOG=warn "$2" serve --store pg --cache-mb "$3" --listen "127.0.0.1:$port" >/tmp/bench-ab-"$port".log 2>&1 &
+  local args=(serve --store "$store" --cache-mb "$3" --listen "127.0.0.1:$port")
+  [ "$store" = mem ] && args+=(--data "$data" --rejects /tmp/bench-ab-rejects.csv)
+  RUST_LOG=warn "$2" "${args[@]}" >/tmp/bench-ab-"$port".log 2>&1 &
   pid=$!
   wait_for "http://127.0.0.1:$port/healthz"
   local run base="http://127.0.0.1:$port"
@@ -63,7 +68,7 @@ measure() { # build-label bin cache_mb
 
 {
   echo "# A: $a_label; B: $b_label"
-  echo "# PostgreSQL store, $products generated products, wrk -t$threads -c$connections $duration per row, oha at $rate/s for $rate_duration; $rounds rounds, $(date -u +%F) on $(nproc) cores"
+  echo "# $([ "$store" = mem ] && echo memory || echo PostgreSQL) store, $products generated products, wrk -t$threads -c$connections $duration per row, oha at $rate/s for $rate_duration; $rounds rounds, $(date -u +%F) on $(nproc) cores"
 } >"$out"
 for round in $(seq 1 "$rounds"); do
   measure A "$a_bin" 64

@@ -137,7 +137,35 @@ async fn concurrent_misses_on_one_key_query_the_store_once() {
     assert_eq!((stats.misses, stats.hits), (1, 31));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_misses_on_one_key_share_one_failure() {
+    let store = Arc::new(CountingStore {
+        delay: Duration::from_millis(100),
+        failures: AtomicUsize::new(1),
+        ..CountingStore::default()
+    });
+    let cache = ResponseCache::new(CacheConfig::default());
+    let filter = cached_service(store.clone(), Some(cache.clone()));
+    let requests = (0..16).map(|_| {
+        let filter = filter.clone();
+        tokio::spawn(async move { get(&filter, "/products/7/styles").await.0 })
+    });
+    let statuses: Vec<u16> = futures_join(requests).await;
+    assert_eq!(statuses, vec![503; 16], "every waiting request gets the one failure");
+    assert_eq!(store.called(), 1, "the waiting requests did not each ask again");
+    assert_eq!(
+        get(&filter, "/products/7/styles").await.0,
+        200,
+        "the failure was not kept"
+    );
+    assert_eq!(store.called(), 2);
+}
+
+/// The outputs of the tasks `handles` spawns, every one spawned before the
+/// first is awaited (the iterator is lazy: awaiting as it yields would run
+/// them one after another).
 async fn futures_join<T: Send + 'static>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let handles: Vec<_> = handles.collect();
     let mut out = Vec::new();
     for handle in handles {
         out.push(handle.await.expect("request task"));
@@ -172,7 +200,7 @@ async fn the_cache_stays_within_its_byte_bound() {
     for id in 1..=100 {
         assert_eq!(get(&filter, &format!("/products/{id}")).await.0, 200);
     }
-    let size = cache.weighted_size().await;
+    let size = cache.weighted_size();
     assert!(size <= 20_000, "cached {size} bytes");
     assert!(
         size >= 10_000,

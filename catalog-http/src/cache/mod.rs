@@ -3,11 +3,12 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use catalog_core::StoreError;
-use moka::future::Cache;
+use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
 use warp::hyper::body::Bytes;
 
 use crate::answer::Answer;
@@ -81,7 +82,8 @@ pub struct CacheStats {
 /// invalidation answers only the requests that were already waiting for it.
 #[derive(Clone)]
 pub struct ResponseCache {
-    entries: Cache<CacheKey, Entry>,
+    entries: Arc<Cache<CacheKey, Entry, BodyWeight>>,
+    time_to_live: Duration,
     epochs: Arc<Epochs>,
     counters: Arc<Counters>,
 }
@@ -97,11 +99,38 @@ pub enum Invalidation {
     All,
 }
 
-/// A cached answer, with the epoch of its key when its load began.
+/// What one load gave, with the epoch of its key and the time when it began.
+/// An error is handed to the callers waiting for its load, then removed.
 #[derive(Clone)]
 struct Entry {
     epoch: Epoch,
-    answer: Arc<Answer>,
+    began_at: Instant,
+    outcome: Result<Arc<Answer>, Arc<StoreError>>,
+}
+
+impl Entry {
+    /// Whether `other` is this very load's entry (not a later one of its key).
+    fn is(&self, other: &Entry) -> bool {
+        match (&self.outcome, &other.outcome) {
+            (Ok(mine), Ok(theirs)) => Arc::ptr_eq(mine, theirs),
+            (Err(mine), Err(theirs)) => Arc::ptr_eq(mine, theirs),
+            _ => false,
+        }
+    }
+}
+
+/// Weighs an entry by its body (see [`CacheConfig::max_bytes`]).
+#[derive(Clone)]
+struct BodyWeight;
+
+impl Weighter<CacheKey, Entry> for BodyWeight {
+    fn weight(&self, _: &CacheKey, entry: &Entry) -> u64 {
+        // Never zero: quick_cache never evicts an entry that weighs nothing.
+        entry
+            .outcome
+            .as_ref()
+            .map_or(1, |answer| weight(answer.body().len()).max(1))
+    }
 }
 
 #[derive(Default)]
@@ -114,7 +143,7 @@ struct Counters {
 impl std::fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseCache")
-            .field("entries", &self.entries.entry_count())
+            .field("entries", &self.entries.len())
             .finish()
     }
 }
@@ -127,13 +156,20 @@ const MAX_STALE_FINDS: usize = 3;
 impl ResponseCache {
     /// An empty cache bounded by `config`.
     pub fn new(config: CacheConfig) -> ResponseCache {
-        let entries = Cache::builder()
-            .max_capacity(config.max_bytes)
-            .weigher(|_: &CacheKey, entry: &Entry| weight(entry.answer.body().len()))
-            .time_to_live(config.time_to_live)
-            .build();
+        let estimated_items = usize::try_from(config.max_bytes / TYPICAL_WEIGHT).map_or(usize::MAX, |n| n.max(1));
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(estimated_items)
+            .weight_capacity(config.max_bytes)
+            .build()
+            .expect("both capacities are set");
         ResponseCache {
-            entries,
+            entries: Arc::new(Cache::with_options(
+                options,
+                BodyWeight,
+                Default::default(),
+                Default::default(),
+            )),
+            time_to_live: config.time_to_live,
             epochs: Arc::new(Epochs::new()),
             counters: Arc::default(),
         }
@@ -141,8 +177,8 @@ impl ResponseCache {
 
     /// The cached answer for `key`, or the one made from the body a future
     /// of `load` produces (run once for all concurrent callers of the same
-    /// key; an error is returned, not cached). Never an answer whose load
-    /// began before an invalidation of `key` that came before this call.
+    /// key; an error is returned to them, not cached). Never an answer whose
+    /// load began before an invalidation of `key` that came before this call.
     pub(crate) async fn get_or_load<L, F>(&self, key: CacheKey, load: L) -> Result<Arc<Answer>, Arc<StoreError>>
     where
         L: Fn() -> F,
@@ -150,39 +186,46 @@ impl ResponseCache {
     {
         for _ in 0..MAX_STALE_FINDS {
             let began = self.epochs.of(&key);
-            let loaded = AtomicBool::new(false);
-            let result = self
-                .entries
-                .try_get_with(key, async {
-                    loaded.store(true, Ordering::Relaxed);
-                    let body = load().await?;
-                    Ok(Entry {
+            let entry = match self.entries.get_value_or_guard_async(&key).await {
+                Ok(found) => found,
+                Err(guard) => {
+                    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    let entry = Entry {
                         epoch: began,
-                        answer: Arc::new(Answer::new(body)),
-                    })
-                })
-                .await;
-            let loaded = loaded.load(Ordering::Relaxed);
-            if loaded {
-                self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                        began_at: Instant::now(),
+                        outcome: load().await.map(|body| Arc::new(Answer::new(body))).map_err(Arc::new),
+                    };
+                    // The callers waiting for this load get it even when it is not kept.
+                    let _ = guard.insert(entry.clone());
+                    if entry.outcome.is_err() || entry.epoch != self.epochs.of(&key) {
+                        // An error, or an answer whose key was invalidated while it loaded.
+                        self.remove(&key, &entry);
+                    }
+                    return entry.outcome;
+                }
+            };
+            let expired = entry.began_at.elapsed() > self.time_to_live;
+            if expired || entry.epoch != self.epochs.of(&key) {
+                // Too old to keep: past its lifetime, or its key was invalidated after its load began.
+                self.remove(&key, &entry);
             }
-            let entry = result?;
-            if entry.epoch != self.epochs.of(&key) {
-                // Its key was invalidated after its load began: not kept.
-                self.entries.invalidate(&key).await;
-            }
-            if entry.epoch == began {
-                // Loaded by this call, or by one that began in this call's
-                // epoch: it answers this request.
-                if !loaded {
+            if entry.epoch == began && !expired {
+                // Loaded in this call's epoch: it answers this request (an
+                // error only to the callers that were waiting for its load).
+                if entry.outcome.is_ok() {
                     self.counters.hits.fetch_add(1, Ordering::Relaxed);
                 }
-                return Ok(entry.answer);
+                return entry.outcome;
             }
             // Older than this request (a stale find, counted neither way): ask again.
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
         Ok(Arc::new(Answer::new(load().await?)))
+    }
+
+    /// Removes `entry` from `key`, unless a later load's entry replaced it.
+    fn remove(&self, key: &CacheKey, entry: &Entry) {
+        self.entries.remove_if(key, |kept| kept.is(entry));
     }
 
     /// Drops what `invalidations` touch; from now on no answer loaded before
@@ -193,7 +236,7 @@ impl ResponseCache {
                 Invalidation::Key(key) => {
                     // Raised first: a load that ends after this is not kept.
                     self.epochs.raise(&key);
-                    self.entries.invalidate(&key).await;
+                    self.entries.remove(&key);
                 }
                 // Stale pages are dropped when next found (their epoch tells).
                 Invalidation::ListPages => {
@@ -225,7 +268,7 @@ impl ResponseCache {
         // inserted after it is dropped when next found.
         self.epochs.raise_all();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
-        self.entries.invalidate_all();
+        self.entries.clear();
     }
 
     /// Hits and misses so far.
@@ -237,22 +280,25 @@ impl ResponseCache {
         }
     }
 
-    /// Bytes of cached bodies, after pending evictions are applied.
-    pub async fn weighted_size(&self) -> u64 {
-        self.entries.run_pending_tasks().await;
-        self.entries.weighted_size()
+    /// The weight of the cached bodies (see [`CacheConfig::max_bytes`]).
+    pub fn weighted_size(&self) -> u64 {
+        self.entries.weight()
     }
 }
 
+/// The weight of a typical answer (a styles answer of about 2 KB), from which
+/// the cache estimates how many entries it holds.
+const TYPICAL_WEIGHT: u64 = 3 << 10;
+
 /// The cache weight of an answer whose body is `len` bytes (see
 /// [`CacheConfig::max_bytes`]).
-fn weight(len: usize) -> u32 {
+fn weight(len: usize) -> u64 {
     let weight = if len >= MIN_COMPRESSED_LEN {
         len.saturating_add(len / 2)
     } else {
         len
     };
-    u32::try_from(weight).unwrap_or(u32::MAX)
+    u64::try_from(weight).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
