@@ -75,21 +75,5 @@ for round in $(seq 1 "$rounds"); do
   measure B "$b_bin" 64
   measure B "$b_bin" 0
 done
-python3 - "$rows" "$out" <<'PY'
-import json, statistics, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
-with open(sys.argv[2], "a") as out:
-    for row in rows:
-        out.write(json.dumps(row) + "\n")
-    groups = {}
-    for row in rows:
-        key = (row["run"], row["route"], row["ids"], row["kind"])
-        groups.setdefault(key, []).append(row)
-    out.write("## medians\n")
-    for (run, route, ids, kind), members in sorted(groups.items()):
-        rps = statistics.median(m["rps"] for m in members)
-        p99 = statistics.median(m["p99_ms"] for m in members)
-        label = f"{kind} at a constant rate" if kind != "load" else kind
-        out.write(f"{run}: {route} {ids} ({label}): {rps:,.0f}/s, p99 {p99:.2f} ms\n")
-PY
+python3 scripts/load/medians.py "$rows" "$out"
 sed -n '/## medians/,$p' "$out"

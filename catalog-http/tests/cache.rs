@@ -139,8 +139,10 @@ async fn concurrent_misses_on_one_key_query_the_store_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_misses_on_one_key_share_one_failure() {
+    // Long enough for every request to join the first one's load even on a
+    // busy machine (one that came after the failure would ask again).
     let store = Arc::new(CountingStore {
-        delay: Duration::from_millis(100),
+        delay: Duration::from_millis(500),
         failures: AtomicUsize::new(1),
         ..CountingStore::default()
     });
