@@ -163,6 +163,33 @@ async fn concurrent_misses_on_one_key_share_one_failure() {
     assert_eq!(store.called(), 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_a_lifetime_concurrent_misses_still_share_one_load() {
+    // Long enough for every request to join the first one's load even on a busy machine.
+    let store = Arc::new(CountingStore {
+        delay: Duration::from_millis(500),
+        ..CountingStore::default()
+    });
+    let cache = ResponseCache::new(CacheConfig {
+        time_to_live: Duration::ZERO,
+        ..CacheConfig::default()
+    });
+    let filter = cached_service(store.clone(), Some(cache));
+    let requests = (0..32).map(|_| {
+        let filter = filter.clone();
+        tokio::spawn(async move { get(&filter, "/products/7/related").await })
+    });
+    let answers: Vec<(u16, Vec<u8>)> = futures_join(requests).await;
+    assert!(answers.iter().all(|answer| *answer == (200, b"[2,3]".to_vec())));
+    assert_eq!(store.called(), 1, "the waiting requests each asked again");
+    get(&filter, "/products/7/related").await;
+    assert_eq!(
+        store.called(),
+        2,
+        "an answer with no lifetime was served from the cache"
+    );
+}
+
 /// The outputs of the tasks `handles` spawns, every one spawned before the
 /// first is awaited (the iterator is lazy: awaiting as it yields would run
 /// them one after another).

@@ -41,8 +41,13 @@ pub struct CacheConfig {
     /// Most bytes of cached bodies, counting a body that can be compressed
     /// half as much again for its brotli and gzip forms (together about 40%
     /// of it; made when first asked for); keys and bookkeeping not counted.
+    /// The bound is split into shards of at least 4 MiB (one shard of all of
+    /// it when smaller); an answer heavier than 97% of a shard is served but
+    /// not kept.
     pub max_bytes: u64,
-    /// How long an answer may be served from the cache.
+    /// How long an answer may be served from the cache, counted from when
+    /// its load ended; the requests that were waiting for that load get it
+    /// whatever this is (zero: answers are only shared by concurrent misses).
     pub time_to_live: Duration,
 }
 
@@ -57,6 +62,13 @@ impl Default for CacheConfig {
 }
 
 /// Hits and misses since the cache was made.
+///
+/// A request that waited for another's load counts as a hit when it is
+/// answered and as nothing when that load failed; a request that found an
+/// answer older than itself and asked again counts once, for how it was
+/// answered in the end. A load whose request went away before it ended
+/// counts as a miss, and so does the load of the waiting request that takes
+/// it over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CacheStats {
     /// Answers served from the cache.
@@ -99,12 +111,14 @@ pub enum Invalidation {
     All,
 }
 
-/// What one load gave, with the epoch of its key and the time when it began.
-/// An error is handed to the callers waiting for its load, then removed.
+/// What one load gave, with the epoch of its key when it began and the time
+/// when it ended. An error is handed to the callers waiting for its load,
+/// then removed (a request that comes in between may find it, and counts as
+/// one of those callers).
 #[derive(Clone)]
 struct Entry {
     epoch: Epoch,
-    began_at: Instant,
+    made_at: Instant,
     outcome: Result<Arc<Answer>, Arc<StoreError>>,
 }
 
@@ -158,6 +172,7 @@ impl ResponseCache {
     pub fn new(config: CacheConfig) -> ResponseCache {
         let estimated_items = usize::try_from(config.max_bytes / TYPICAL_WEIGHT).map_or(usize::MAX, |n| n.max(1));
         let options = OptionsBuilder::new()
+            .shards(shard_count(config.max_bytes))
             .estimated_items_capacity(estimated_items)
             .weight_capacity(config.max_bytes)
             .build()
@@ -184,16 +199,18 @@ impl ResponseCache {
         L: Fn() -> F,
         F: Future<Output = Result<Bytes, StoreError>>,
     {
+        let asked_at = Instant::now();
         for _ in 0..MAX_STALE_FINDS {
             let began = self.epochs.of(&key);
             let entry = match self.entries.get_value_or_guard_async(&key).await {
                 Ok(found) => found,
                 Err(guard) => {
                     self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    let outcome = load().await.map(|body| Arc::new(Answer::new(body))).map_err(Arc::new);
                     let entry = Entry {
                         epoch: began,
-                        began_at: Instant::now(),
-                        outcome: load().await.map(|body| Arc::new(Answer::new(body))).map_err(Arc::new),
+                        made_at: Instant::now(),
+                        outcome,
                     };
                     // The callers waiting for this load get it even when it is not kept.
                     let _ = guard.insert(entry.clone());
@@ -204,7 +221,8 @@ impl ResponseCache {
                     return entry.outcome;
                 }
             };
-            let expired = entry.began_at.elapsed() > self.time_to_live;
+            // Zero for a load this request waited for: it is never too old for it.
+            let expired = asked_at.saturating_duration_since(entry.made_at) > self.time_to_live;
             if expired || entry.epoch != self.epochs.of(&key) {
                 // Too old to keep: past its lifetime, or its key was invalidated after its load began.
                 self.remove(&key, &entry);
@@ -284,6 +302,21 @@ impl ResponseCache {
     pub fn weighted_size(&self) -> u64 {
         self.entries.weight()
     }
+}
+
+/// The least weight limit of one shard of the cache (unless the whole cache
+/// is lighter): quick_cache keeps an answer only when it weighs at most 97% of
+/// its shard, and a page of 1000 sample products weighs about 400 KB.
+const MIN_SHARD_BYTES: u64 = 4 << 20;
+
+/// How many shards a cache of `max_bytes` has: quick_cache's default (four
+/// per core), fewer when a shard would weigh less than [`MIN_SHARD_BYTES`];
+/// a power of two, since quick_cache rounds the count up to one.
+fn shard_count(max_bytes: u64) -> usize {
+    let per_cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) * 4;
+    let by_weight = usize::try_from(max_bytes / MIN_SHARD_BYTES).unwrap_or(usize::MAX);
+    let shards = per_cores.min(by_weight).max(1);
+    1 << shards.ilog2()
 }
 
 /// The weight of a typical answer (a styles answer of about 2 KB), from which
@@ -370,18 +403,77 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_request_after_an_invalidation_never_joins_a_load_that_began_before_it() {
+        // A key's invalidation removes the load in flight; the pages' leaves
+        // it, so the later request waits for it and must refuse its answer.
+        let page = CacheKey::List { page: 2, count: 5 };
+        for (key, invalidation) in [
+            (CacheKey::Product(7), Invalidation::Key(CacheKey::Product(7))),
+            (page, Invalidation::ListPages),
+        ] {
+            let cache = ResponseCache::new(CacheConfig::default());
+            let (release, loading) = slow_load(&cache, key).await;
+            cache.invalidate([invalidation]).await;
+            let later = {
+                let cache = cache.clone();
+                tokio::spawn(async move { get(&cache, key, "new").await })
+            };
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            release.send(()).unwrap();
+            assert_eq!(loading.await.unwrap().unwrap().body(), "old", "{key:?}");
+            assert_eq!(later.await.unwrap(), "new", "{key:?}");
+            assert_eq!(
+                get(&cache, key, "newer").await,
+                "new",
+                "{key:?}: the new answer is kept"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_request_takes_over_a_load_whose_request_went_away() {
         let cache = ResponseCache::new(CacheConfig::default());
-        let key = CacheKey::Product(7);
-        let (release, loading) = slow_load(&cache, key).await;
-        cache.invalidate([Invalidation::Key(key)]).await;
-        let later = {
+        let key = CacheKey::Styles(3);
+        let (_release, loading) = slow_load(&cache, key).await;
+        let waiting = {
             let cache = cache.clone();
             tokio::spawn(async move { get(&cache, key, "new").await })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        release.send(()).unwrap();
-        assert_eq!(loading.await.unwrap().unwrap().body(), "old");
-        assert_eq!(later.await.unwrap(), "new");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        loading.abort();
+        let answer = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("the waiting request is not left waiting")
+            .unwrap();
+        assert_eq!(answer, "new");
+        assert_eq!(get(&cache, key, "newer").await, "new", "its answer is kept");
+    }
+
+    #[tokio::test]
+    async fn a_heavy_answer_is_kept_whatever_the_number_of_cores() {
+        // 8 MiB would be 8 shards of 1 MiB or less by quick_cache's default.
+        let cache = ResponseCache::new(CacheConfig {
+            max_bytes: 8 << 20,
+            ..CacheConfig::default()
+        });
+        let heavy = Bytes::from(vec![b'x'; 2 << 20]);
+        let first = cache
+            .get_or_load(CacheKey::Related(1), || async { Ok(heavy.clone()) })
+            .await;
+        assert_eq!(first.unwrap().body().len(), 2 << 20);
+        let second = cache
+            .get_or_load(CacheKey::Related(1), || async { body("asked again") })
+            .await;
+        assert_eq!(second.unwrap().body().len(), 2 << 20, "the heavy answer was not kept");
+    }
+
+    #[test]
+    fn shards_weigh_at_least_the_minimum_unless_the_cache_is_lighter() {
+        for max_bytes in [0, 1, 1 << 20, 5 << 20, 12 << 20, 64 << 20, 1 << 40, u64::MAX] {
+            let shards = shard_count(max_bytes);
+            assert!(shards.is_power_of_two(), "{max_bytes}: {shards}");
+            let per_shard = max_bytes / shards as u64;
+            assert!(per_shard >= max_bytes.min(MIN_SHARD_BYTES), "{max_bytes}: {shards}");
+        }
     }
 
     #[tokio::test]
