@@ -1,7 +1,8 @@
 -- After the load, in the same schema and transaction as 01_tables.sql
 -- (`search_path` set to the new schema): the primary keys and the indexes
--- the four queries and the writes use. Then 04_foreign_keys.sql and
--- 05_generation.sql.
+-- the four queries and the writes use (the import builds them while it
+-- renders the read model). Then 03_keys_read_model.sql, 04_foreign_keys.sql
+-- and 05_generation.sql.
 
 ALTER TABLE products ADD PRIMARY KEY (id);
 ALTER TABLE features ADD PRIMARY KEY (id);
@@ -9,7 +10,6 @@ ALTER TABLE styles ADD PRIMARY KEY (id);
 ALTER TABLE photos ADD PRIMARY KEY (id);
 ALTER TABLE skus ADD PRIMARY KEY (id);
 ALTER TABLE related ADD PRIMARY KEY (id);
-ALTER TABLE product_styles ADD PRIMARY KEY (product_id);
 
 CREATE UNIQUE INDEX products_pos ON products (pos);
 CREATE INDEX features_product ON features (product_id, id);

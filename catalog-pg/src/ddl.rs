@@ -45,8 +45,10 @@ pub(crate) const NEXT_SCHEMA: &str = "catalog_next";
 const TABLES: &str = include_str!("../catalog/01_tables.sql");
 /// The styles read model's bare table and the functions the writes use.
 const READ_MODEL: &str = include_str!("../catalog/02_read_model.sql");
-/// Primary keys and indexes.
+/// Primary keys and indexes of the tables.
 const KEYS: &str = include_str!("../catalog/03_keys.sql");
+/// The read model's primary key.
+const READ_MODEL_KEY: &str = include_str!("../catalog/03_keys_read_model.sql");
 /// Foreign keys, not validated.
 const FOREIGN_KEYS: &str = include_str!("../catalog/04_foreign_keys.sql");
 /// The generation stamp.
@@ -66,10 +68,12 @@ END $$";
 /// a catalog made before the read model took its form, and slow at scale
 /// (minutes at 1M products, with the import lock and the write gate held,
 /// so writes wait for it; a re-import is the faster way).
+/// (Its key and foreign key follow: [`READ_MODEL_KEY`], [`READ_MODEL_FOREIGN_KEY`].)
 const REBUILD_READ_MODEL: &str = "INSERT INTO product_styles \
-     SELECT id, product_styles_render(id) FROM products ORDER BY id; \
-     ALTER TABLE product_styles ADD PRIMARY KEY (product_id); \
-     ALTER TABLE product_styles ADD FOREIGN KEY (product_id) REFERENCES products (id)";
+     SELECT id, product_styles_render(id) FROM products ORDER BY id";
+
+/// The read model's foreign key, checked (for [`REBUILD_READ_MODEL`]).
+const READ_MODEL_FOREIGN_KEY: &str = "ALTER TABLE product_styles ADD FOREIGN KEY (product_id) REFERENCES products (id)";
 
 /// In the transaction open on `conn`: a new, empty [`NEXT_SCHEMA`] (dropping
 /// one left by an import that stopped) with the bare tables (the read
@@ -84,9 +88,22 @@ pub(crate) fn create_tables(conn: &mut PgConnection) -> QueryResult<()> {
 }
 
 /// After the load, in the same transaction as [`create_tables`]: the
-/// primary keys and indexes.
+/// primary keys and indexes, the read model's too.
 pub(crate) fn build_keys(conn: &mut PgConnection) -> QueryResult<()> {
+    build_table_keys(conn)?;
+    build_read_model_key(conn)
+}
+
+/// After the tables' load, in the same transaction as [`create_tables`]:
+/// their primary keys and indexes.
+pub(crate) fn build_table_keys(conn: &mut PgConnection) -> QueryResult<()> {
     conn.batch_execute(KEYS)
+}
+
+/// After the read model's load, in the same transaction as
+/// [`create_tables`]: its primary key.
+pub(crate) fn build_read_model_key(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(READ_MODEL_KEY)
 }
 
 /// After [`build_keys`]: the foreign keys, which PostgreSQL enforces from
@@ -129,6 +146,8 @@ pub(crate) fn upgrade(conn: &mut PgConnection) -> Result<(), PgError> {
                 )?;
                 conn.batch_execute(READ_MODEL)?;
                 conn.batch_execute(REBUILD_READ_MODEL)?;
+                build_read_model_key(conn)?;
+                conn.batch_execute(READ_MODEL_FOREIGN_KEY)?;
             }
             None => {}
         }

@@ -73,6 +73,22 @@ fn from_numeric(numeric: PgNumeric) -> Result<Price, String> {
     Price::from_cents(cents).ok_or_else(|| "negative price".into())
 }
 
+/// Appends `price` to `out` in `numeric`'s binary form (as `COPY` binary
+/// and the wire protocol carry it): digit count, weight, sign, display scale,
+/// then the base-10000 digits, each big-endian.
+pub(crate) fn write_numeric(price: Price, out: &mut Vec<u8>) {
+    let PgNumeric::Positive { weight, scale, digits } = to_numeric(price) else {
+        unreachable!("a price is never negative or NaN")
+    };
+    out.extend_from_slice(&(digits.len() as i16).to_be_bytes());
+    out.extend_from_slice(&weight.to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes()); // positive
+    out.extend_from_slice(&scale.to_be_bytes());
+    for digit in digits {
+        out.extend_from_slice(&digit.to_be_bytes());
+    }
+}
+
 impl ToSql<Numeric, Pg> for PgPrice {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
         let numeric = to_numeric(self.0);

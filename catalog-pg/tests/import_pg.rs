@@ -205,6 +205,45 @@ async fn an_imported_catalog_has_its_keys_and_postgres_enforces_them() {
     }
 }
 
+/// The import copies its rows frozen (`COPY ... FREEZE` into the tables it
+/// created): every page of every catalog table is all-visible when it
+/// commits (the figure its `ANALYZE` took from the visibility map), so the
+/// first reads after an import do not dirty every page to set hint bits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_catalog_is_copied_frozen() {
+    #[derive(diesel::QueryableByName, Debug)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        table: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pages: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        visible: i32,
+    }
+    let db = TestDatabase::empty();
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || import(&url, fixture().path(), &mut Vec::new()).expect("import"))
+        .await
+        .unwrap();
+    let mut conn = diesel::PgConnection::establish(db.url()).expect("connect");
+    let tables = diesel::sql_query(
+        "SELECT relname::text AS table, relpages AS pages, relallvisible AS visible FROM pg_class \
+         WHERE relnamespace = 'catalog'::regnamespace AND relkind = 'r' AND relname <> 'built' ORDER BY relname",
+    )
+    .load::<Pages>(&mut conn)
+    .expect("pages");
+    assert_eq!(tables.len(), 7, "{tables:?}");
+    for table in &tables {
+        assert!(
+            table.pages > 0 && table.visible == table.pages,
+            "{}: {} of {} pages all-visible",
+            table.table,
+            table.visible,
+            table.pages
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_import_leaves_the_old_catalog_serving() {
     let db = TestDatabase::empty();

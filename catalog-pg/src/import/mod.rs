@@ -1,13 +1,18 @@
-//! The bulk import: the shared validating reader feeds binary `COPY`
-//! into a new schema, the styles read model is rendered in Rust from the same
-//! rows and copied beside them, keys and indexes are built after the load,
+//! The bulk import: the shared validating reader encodes each accepted row
+//! in binary `COPY` form ([`copy_rows`]) for a writer thread that copies the
+//! batches, frozen, into a new schema; once the reading ends, the writer
+//! builds the tables' keys and indexes while the reader renders the styles
+//! read model from the same rows into a temporary file, copied after them;
 //! and the new schema replaces `catalog` in one transaction, so an import
 //! either completes or leaves the previous catalog serving.
 
+mod copy_rows;
 mod spill;
 mod styles_model;
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread;
@@ -15,17 +20,17 @@ use std::time::{Duration, Instant};
 
 use catalog_source::{
     FeatureRow, ImportObserver, ImportReport, NoObserver, PhotoRow, ProductRow, RejectSink, RelatedRow, RowSink,
-    SinkError, SkuRow, StyleRow,
+    SinkError, SkuRow, SourceFile, StyleRow,
 };
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
 
 use crate::ddl::{self, CHANGES_BARRIER_KEY, CHANGES_CHANNEL, IMPORT_LOCK_KEY, NEXT_SCHEMA, WRITE_GATE_KEY};
 use crate::error::PgError;
 use crate::migrate::run_pending;
-use crate::money::PgPrice;
 use crate::schema::catalog::{built, features, photos, product_styles, products, related, skus, styles};
+use copy_rows::CopyRows;
 use styles_model::StylesModel;
 
 diesel::define_sql_function! {
@@ -33,11 +38,12 @@ diesel::define_sql_function! {
     fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
 }
 
-/// Rows per `COPY` batch handed from the reader to the writer thread.
+/// Rows per `COPY` batch handed from the reader to the writer thread, at most.
 const BATCH_ROWS: usize = 20_000;
 
-/// Styles documents per `COPY` batch (a few kilobytes each).
-const DOCUMENT_BATCH_ROWS: usize = 2_000;
+/// Bytes per `COPY` batch, about (a batch is sent once it holds this many),
+/// and per write of the read model's documents to their temporary file.
+const BATCH_BYTES: usize = 2 << 20;
 
 /// What an import did and how long each phase took.
 #[derive(Debug, Clone)]
@@ -129,19 +135,19 @@ pub fn import_with_observer(
     conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_GATE_KEY})"))?;
     ddl::create_tables(&mut conn)?;
 
-    let (sender, receiver) = sync_channel::<Batch>(4);
+    let (sender, receiver) = sync_channel::<Work>(4);
     let writer = thread::spawn(move || -> Result<PgConnection, PgError> {
-        for batch in receiver {
-            batch.copy(&mut conn)?;
+        for work in receiver {
+            work.run(&mut conn)?;
         }
         Ok(conn)
     });
     let mut sink = CopySink::new(sender).map_err(|err| PgError::Load { source: err.into() })?;
     let read = catalog_source::import_with_observer(dir, &mut sink, rejects, observer);
     // The read model is rendered only from a complete, accepted reading.
-    let finished = match &read {
-        Ok(_) => sink.finish(&mut phases),
-        Err(_) => Ok(()),
+    let documents = match &read {
+        Ok(_) => Some(sink.finish(&mut phases)),
+        Err(_) => None,
     };
     drop(sink);
     let written = writer.join().map_err(|_| PgError::Load {
@@ -150,15 +156,18 @@ pub fn import_with_observer(
     // A writer error explains a refused batch better than the reader's view of it.
     let mut conn = written?;
     let report = read?;
-    finished.map_err(|source| PgError::Load { source })?;
+    let documents = documents
+        .expect("a reading that succeeded is finished")
+        .map_err(|source| PgError::Load { source })?;
+    phases.done("keys, indexes and statistics (read model rendered meanwhile)");
+    copy_documents(&mut conn, &documents)?;
+    drop(documents);
+    ddl::build_read_model_key(&mut conn)?;
+    conn.batch_execute("ANALYZE product_styles")?;
     phases.done("read model");
 
-    ddl::build_keys(&mut conn)?;
-    phases.done("keys and indexes");
     ddl::add_foreign_keys(&mut conn)?;
     phases.done("foreign keys");
-    conn.batch_execute("ANALYZE")?;
-    phases.done("statistics");
     ddl::stamp_generation(&mut conn)?;
     let generation = built::table.select(built::generation).first::<i64>(&mut conn)?;
 
@@ -193,193 +202,201 @@ pub fn import_with_observer(
     })
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = products, treat_none_as_default_value = false)]
-struct NewProduct {
-    id: i32,
-    pos: i32,
-    name: String,
-    slogan: String,
-    description: String,
-    category: String,
-    default_price: PgPrice,
+/// What the writer thread does, in the order it is sent.
+enum Work {
+    /// A batch of rows of the table a source file loads, a binary `COPY` stream.
+    Rows(SourceFile, Vec<u8>),
+    /// After the last batch: the tables' keys and indexes, then their
+    /// statistics (while the index builds' reads are the freshest in the
+    /// machine's small page cache).
+    TableKeys,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = features, treat_none_as_default_value = false)]
-struct NewFeature {
-    id: i32,
-    product_id: i32,
-    feature: String,
-    value: Option<String>,
+/// `COPY ... FROM STDIN (FORMAT binary, FREEZE)` of `data`, a whole stream
+/// written by `write`, into `$table` (every column, in order). FREEZE: the
+/// tables were created in this transaction, so their rows are written
+/// frozen and all-visible, and the first reads after the swap do not rewrite
+/// every page to set hint bits.
+macro_rules! copy_in {
+    ($table:expr, $conn:expr, $write:expr) => {
+        diesel::copy_from($table)
+            .from_raw_data($table, $write)
+            .with_format(CopyFormat::Binary)
+            .with_freeze(true)
+            .execute($conn)
+    };
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = styles, treat_none_as_default_value = false)]
-struct NewStyle {
-    id: i32,
-    product_id: i32,
-    name: String,
-    sale_price: Option<PgPrice>,
-    original_price: PgPrice,
-    default_style: bool,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = photos, treat_none_as_default_value = false)]
-struct NewPhoto {
-    id: i32,
-    style_id: i32,
-    url: String,
-    thumbnail_url: String,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = skus, treat_none_as_default_value = false)]
-struct NewSku {
-    id: i32,
-    style_id: i32,
-    size: String,
-    quantity: i32,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = related, treat_none_as_default_value = false)]
-struct NewRelated {
-    id: i32,
-    current_product_id: i32,
-    related_product_id: i32,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = product_styles, treat_none_as_default_value = false)]
-struct NewProductStyles {
-    product_id: i32,
-    results: String,
-}
-
-/// Rows of one table on their way to `COPY`.
-enum Batch {
-    Products(Vec<NewProduct>),
-    Features(Vec<NewFeature>),
-    Styles(Vec<NewStyle>),
-    Photos(Vec<NewPhoto>),
-    Skus(Vec<NewSku>),
-    Related(Vec<NewRelated>),
-    ProductStyles(Vec<NewProductStyles>),
-}
-
-impl Batch {
-    fn len(&self) -> usize {
-        match self {
-            Batch::Products(rows) => rows.len(),
-            Batch::Features(rows) => rows.len(),
-            Batch::Styles(rows) => rows.len(),
-            Batch::Photos(rows) => rows.len(),
-            Batch::Skus(rows) => rows.len(),
-            Batch::Related(rows) => rows.len(),
-            Batch::ProductStyles(rows) => rows.len(),
-        }
+impl Work {
+    fn run(self, conn: &mut PgConnection) -> QueryResult<()> {
+        let (table, data) = match self {
+            Work::Rows(table, data) => (table, data),
+            Work::TableKeys => {
+                ddl::build_table_keys(conn)?;
+                return conn.batch_execute("ANALYZE products, features, styles, photos, skus, related");
+            }
+        };
+        let write = |out: &mut dyn Write| out.write_all(&data).map_err(io_to_query);
+        match table {
+            SourceFile::Products => copy_in!(products::table, conn, write),
+            SourceFile::Features => copy_in!(features::table, conn, write),
+            SourceFile::Styles => copy_in!(styles::table, conn, write),
+            SourceFile::Photos => copy_in!(photos::table, conn, write),
+            SourceFile::Skus => copy_in!(skus::table, conn, write),
+            SourceFile::Related => copy_in!(related::table, conn, write),
+        }?;
+        Ok(())
     }
+}
 
-    fn copy(self, conn: &mut PgConnection) -> QueryResult<usize> {
-        match self {
-            Batch::Products(rows) => diesel::copy_from(products::table).from_insertable(rows).execute(conn),
-            Batch::Features(rows) => diesel::copy_from(features::table).from_insertable(rows).execute(conn),
-            Batch::Styles(rows) => diesel::copy_from(styles::table).from_insertable(rows).execute(conn),
-            Batch::Photos(rows) => diesel::copy_from(photos::table).from_insertable(rows).execute(conn),
-            Batch::Skus(rows) => diesel::copy_from(skus::table).from_insertable(rows).execute(conn),
-            Batch::Related(rows) => diesel::copy_from(related::table).from_insertable(rows).execute(conn),
-            Batch::ProductStyles(rows) => diesel::copy_from(product_styles::table)
-                .from_insertable(rows)
-                .execute(conn),
-        }
-    }
+/// An error of the bytes a `COPY` callback writes, as diesel reports it.
+fn io_to_query(err: io::Error) -> diesel::result::Error {
+    diesel::result::Error::SerializationError(err.into())
+}
+
+/// Copies the read model's documents, a whole binary `COPY` stream in
+/// `file`, into `product_styles`.
+fn copy_documents(conn: &mut PgConnection, file: &File) -> QueryResult<()> {
+    let write = |out: &mut dyn Write| -> QueryResult<()> {
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        io::copy(&mut reader, out).map_err(io_to_query)?;
+        Ok(())
+    };
+    copy_in!(product_styles::table, conn, write)?;
+    Ok(())
+}
+
+/// The products read so far, each encoded but for its position (known only
+/// once all are read and sorted by id): their fields after `id` and `pos`
+/// in one buffer, with where each starts.
+struct ProductArena {
+    fields: CopyRows,
+    starts: Vec<(i32, usize)>,
 }
 
 /// Collects accepted rows into batches of one table and sends full ones to
 /// the writer; keeps products until all have arrived, to copy them in id
 /// order with their positions; and collects the styles read model.
 struct CopySink {
-    sender: SyncSender<Batch>,
-    batch: Batch,
+    sender: SyncSender<Work>,
+    table: SourceFile,
+    batch: CopyRows,
     /// Products received and not yet sent (all of them arrive first).
-    products: Vec<NewProduct>,
+    products: ProductArena,
     /// The ids of the products sent, ascending.
     product_ids: Vec<i32>,
     model: Option<StylesModel>,
 }
 
 impl CopySink {
-    fn new(sender: SyncSender<Batch>) -> std::io::Result<CopySink> {
+    fn new(sender: SyncSender<Work>) -> io::Result<CopySink> {
         Ok(CopySink {
             sender,
-            batch: Batch::Products(Vec::new()),
-            products: Vec::new(),
+            table: SourceFile::Products,
+            batch: CopyRows::with_capacity(BATCH_BYTES),
+            products: ProductArena {
+                fields: CopyRows::with_capacity(0),
+                starts: Vec::new(),
+            },
             product_ids: Vec::new(),
             model: Some(StylesModel::new()?),
         })
     }
 
-    fn send(&self, batch: Batch) -> Result<(), SinkError> {
-        Ok(self.sender.send(batch).map_err(|_| "the COPY writer stopped")?)
+    fn send(&self, work: Work) -> Result<(), SinkError> {
+        Ok(self.sender.send(work).map_err(|_| "the COPY writer stopped")?)
     }
 
-    /// Sends the current batch if it is full or belongs to another table than `next`.
-    fn make_room(&mut self, next: fn() -> Batch, same_table: fn(&Batch) -> bool) -> Result<(), SinkError> {
-        if !same_table(&self.batch) || self.batch.len() >= BATCH_ROWS {
-            let full = std::mem::replace(&mut self.batch, next());
-            if full.len() > 0 {
-                self.send(full)?;
-            }
+    /// Sends the current batch if it has any rows.
+    fn flush(&mut self) -> Result<(), SinkError> {
+        if self.batch.rows() > 0 {
+            let full = std::mem::replace(&mut self.batch, CopyRows::with_capacity(BATCH_BYTES));
+            self.send(Work::Rows(self.table, full.finish()))?;
         }
         Ok(())
+    }
+
+    /// The batch for a row of `table`: the current one, unless it is full
+    /// or of another table (then it is sent first).
+    fn batch_for(&mut self, table: SourceFile) -> Result<&mut CopyRows, SinkError> {
+        self.send_products()?;
+        if self.table != table || self.batch.rows() >= BATCH_ROWS || self.batch.len() >= BATCH_BYTES {
+            self.flush()?;
+            self.table = table;
+        }
+        Ok(&mut self.batch)
     }
 
     /// Sends the products received so far in id order, each with its
     /// position (so the product pages read the table in order).
     fn send_products(&mut self) -> Result<(), SinkError> {
-        if self.products.is_empty() {
+        if self.products.starts.is_empty() {
             return Ok(());
         }
-        let mut products = std::mem::take(&mut self.products);
-        products.sort_unstable_by_key(|product| product.id);
-        let first = self.product_ids.len();
-        for (index, product) in products.iter_mut().enumerate() {
-            product.pos = i32::try_from(first + index).map_err(|_| "more than 2^31 products")?;
+        let arena = std::mem::replace(
+            &mut self.products,
+            ProductArena {
+                fields: CopyRows::with_capacity(0),
+                starts: Vec::new(),
+            },
+        );
+        let fields = arena.fields.bytes();
+        // Each product's fields end where the next one's start.
+        let ends = arena
+            .starts
+            .iter()
+            .skip(1)
+            .map(|&(_, start)| start)
+            .chain([fields.len()]);
+        let mut spans: Vec<(i32, usize, usize)> = arena
+            .starts
+            .iter()
+            .zip(ends)
+            .map(|(&(id, start), end)| (id, start, end))
+            .collect();
+        spans.sort_unstable_by_key(|&(id, ..)| id);
+        self.flush()?;
+        self.table = SourceFile::Products;
+        for (id, start, end) in spans {
+            let pos = i32::try_from(self.product_ids.len()).map_err(|_| "more than 2^31 products")?;
+            if self.batch.rows() >= BATCH_ROWS || self.batch.len() >= BATCH_BYTES {
+                self.flush()?;
+            }
+            self.batch.row(7).int4(id).int4(pos).raw_fields(&fields[start..end]);
+            self.product_ids.push(id);
         }
-        self.product_ids.extend(products.iter().map(|product| product.id));
-        let mut rest = products.into_iter().peekable();
-        while rest.peek().is_some() {
-            self.send(Batch::Products(rest.by_ref().take(BATCH_ROWS).collect()))?;
-        }
-        Ok(())
+        self.flush()
     }
 
-    /// After the last row: sends what is left, then renders the read model
-    /// and sends its documents. Ends the phase of reading once the last
-    /// batch is queued: the copy of the few batches still queued (up to five
-    /// of 20,000 rows) counts in the read model's phase.
-    fn finish(&mut self, phases: &mut Phases) -> Result<(), SinkError> {
+    /// After the last row: sends what is left and has the writer build the
+    /// tables' keys and indexes, meanwhile rendering the read model's
+    /// documents into a temporary file (their copy follows the keys on the
+    /// same connection). Ends the phase of reading once the last batch is
+    /// queued: the copy of the few batches still queued counts in the next.
+    fn finish(&mut self, phases: &mut Phases) -> Result<File, SinkError> {
         self.send_products()?;
-        self.make_room(|| Batch::Related(Vec::new()), |_| false)?;
+        self.flush()?;
         phases.done("read, validate and COPY");
-        let Some(model) = self.model.take() else {
-            return Ok(());
-        };
-        let mut documents = Vec::with_capacity(DOCUMENT_BATCH_ROWS);
-        model.render(&self.product_ids, |product_id, results| -> Result<(), SinkError> {
-            documents.push(NewProductStyles { product_id, results });
-            if documents.len() == DOCUMENT_BATCH_ROWS {
-                let full = std::mem::replace(&mut documents, Vec::with_capacity(DOCUMENT_BATCH_ROWS));
-                self.send(Batch::ProductStyles(full))?;
+        self.send(Work::TableKeys)?;
+        let model = self.model.take().ok_or("the import finished twice")?;
+        let mut file = BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        file.write_all(CopyRows::header())?;
+        let mut documents = CopyRows::with_capacity(BATCH_BYTES);
+        model.render(&self.product_ids, |product_id, styles| -> io::Result<()> {
+            documents
+                .row(2)
+                .int4(product_id)
+                .text_with(|out| serde_json::to_writer(out, styles).map_err(io::Error::other))?;
+            if documents.len() >= BATCH_BYTES {
+                documents.drain_rows_into(&mut file)?;
             }
             Ok(())
         })?;
-        if !documents.is_empty() {
-            self.send(Batch::ProductStyles(documents))?;
-        }
-        Ok(())
+        documents.drain_rows_into(&mut file)?;
+        file.write_all(copy_rows::trailer())?;
+        let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
     }
 
     /// The styles model, which is there until [`finish`](Self::finish).
@@ -388,106 +405,76 @@ impl CopySink {
     }
 }
 
-/// Adds a row of a table other than products to the current batch.
-macro_rules! push_row {
-    ($sink:expr, $variant:ident, $row:expr) => {{
-        $sink.send_products()?;
-        $sink.make_room(
-            || Batch::$variant(Vec::with_capacity(BATCH_ROWS)),
-            |b| matches!(b, Batch::$variant(_)),
-        )?;
-        if let Batch::$variant(rows) = &mut $sink.batch {
-            rows.push($row);
-        }
-        Ok(())
-    }};
-}
-
 impl RowSink for CopySink {
     fn product(&mut self, r: &ProductRow<'_>) -> Result<(), SinkError> {
         if !self.product_ids.is_empty() {
             // The reader gives every product before any other row.
             return Err("a product after the rows that refer to products".into());
         }
-        self.products.push(NewProduct {
-            id: r.id,
-            pos: 0, // set by send_products
-            name: r.name.to_owned(),
-            slogan: r.slogan.to_owned(),
-            description: r.description.to_owned(),
-            category: r.category.to_owned(),
-            default_price: PgPrice(r.default_price),
-        });
+        let arena = &mut self.products;
+        arena.starts.push((r.id, arena.fields.len()));
+        arena
+            .fields
+            .text(r.name)?
+            .text(r.slogan)?
+            .text(r.description)?
+            .text(r.category)?
+            .price(r.default_price);
         Ok(())
     }
 
     fn feature(&mut self, r: &FeatureRow<'_>) -> Result<(), SinkError> {
-        push_row!(
-            self,
-            Features,
-            NewFeature {
-                id: r.id,
-                product_id: r.product_id,
-                feature: r.feature.to_owned(),
-                value: r.value.map(str::to_owned),
-            }
-        )
+        self.batch_for(SourceFile::Features)?
+            .row(4)
+            .int4(r.id)
+            .int4(r.product_id)
+            .text(r.feature)?
+            .optional_text(r.value)?;
+        Ok(())
     }
 
     fn style(&mut self, r: &StyleRow<'_>) -> Result<(), SinkError> {
         self.model()?.style(r);
-        push_row!(
-            self,
-            Styles,
-            NewStyle {
-                id: r.id,
-                product_id: r.product_id,
-                name: r.name.to_owned(),
-                sale_price: r.sale_price.map(PgPrice),
-                original_price: PgPrice(r.original_price),
-                default_style: r.default_style,
-            }
-        )
+        self.batch_for(SourceFile::Styles)?
+            .row(6)
+            .int4(r.id)
+            .int4(r.product_id)
+            .text(r.name)?
+            .optional_price(r.sale_price)
+            .price(r.original_price)
+            .bool(r.default_style);
+        Ok(())
     }
 
     fn photo(&mut self, r: &PhotoRow<'_>) -> Result<(), SinkError> {
         self.model()?.photo(r)?;
-        push_row!(
-            self,
-            Photos,
-            NewPhoto {
-                id: r.id,
-                style_id: r.style_id,
-                url: r.url.to_owned(),
-                thumbnail_url: r.thumbnail_url.to_owned(),
-            }
-        )
+        self.batch_for(SourceFile::Photos)?
+            .row(4)
+            .int4(r.id)
+            .int4(r.style_id)
+            .text(r.url)?
+            .text(r.thumbnail_url)?;
+        Ok(())
     }
 
     fn sku(&mut self, r: &SkuRow<'_>) -> Result<(), SinkError> {
         self.model()?.sku(r)?;
-        push_row!(
-            self,
-            Skus,
-            NewSku {
-                id: r.id,
-                style_id: r.style_id,
-                size: r.size.to_owned(),
-                quantity: r.quantity
-            }
-        )
+        self.batch_for(SourceFile::Skus)?
+            .row(4)
+            .int4(r.id)
+            .int4(r.style_id)
+            .text(r.size)?
+            .int4(r.quantity);
+        Ok(())
     }
 
     fn related(&mut self, r: &RelatedRow) -> Result<(), SinkError> {
-        push_row!(
-            self,
-            Related,
-            NewRelated {
-                id: r.id,
-                current_product_id: r.current_product_id,
-                related_product_id: r.related_product_id,
-            }
-        )
+        self.batch_for(SourceFile::Related)?
+            .row(3)
+            .int4(r.id)
+            .int4(r.current_product_id)
+            .int4(r.related_product_id);
+        Ok(())
     }
 }
 

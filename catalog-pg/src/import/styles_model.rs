@@ -62,12 +62,13 @@ impl StylesModel {
         self.skus.push(row.style_id, row.id, row.quantity, &[row.size])
     }
 
-    /// Renders the document of every product of `products` (ascending ids),
-    /// in that order, handing each to `each` with its product id.
+    /// Gathers the styles of every product of `products` (ascending ids),
+    /// in that order, handing each product id with its styles to `each`,
+    /// which serializes them.
     pub(super) fn render<E: From<io::Error>>(
         mut self,
         products: &[i32],
-        mut each: impl FnMut(i32, String) -> Result<(), E>,
+        mut each: impl FnMut(i32, &[Style]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.styles.sort_unstable_by_key(|style| (style.product_id, style.id));
         let mut photos = self.photos.into_sorted()?;
@@ -98,8 +99,7 @@ impl StylesModel {
                 })?;
                 results.push(style);
             }
-            let document = serde_json::to_string(&results).map_err(io::Error::other)?;
-            each(product_id, document)?;
+            each(product_id, &results)?;
         }
         Ok(())
     }
