@@ -9,6 +9,7 @@
 #   STORE=mem or pg   PRODUCTS=1000000 ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2
 #   RATE=5000 RATE_DURATION=20s   BIN=target/release/catalog-http (built if it is the default)
 #   OUT=docs/bench/load/cache-cost-$STORE.txt
+#   CACHE_ARGS: more serve flags of the cache-on instance (e.g. "--cache-admission every")
 # Each row is one JSON line; medians and the on/off ratios close the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,20 +38,21 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 rows=$(mktemp)
 
-serve() { # port cache_mb
-  local args=(serve --store "$store" --cache-mb "$2" --listen "127.0.0.1:$1")
+serve() { # port cache_mb [more serve flags...]
+  local args=(serve --store "$store" --cache-mb "$2" --listen "127.0.0.1:$1" "${@:3}")
   [ "$store" = mem ] && args+=(--data "$data" --rejects /tmp/bench-cost-rejects-"$1".csv)
   RUST_LOG=warn "$bin" "${args[@]}" >/tmp/bench-cost-"$1".log 2>&1 &
   pids+=($!)
 }
-serve 3341 64
+# shellcheck disable=SC2086 # CACHE_ARGS is a list of flags
+serve 3341 64 ${CACHE_ARGS:-}
 serve 3342 0
 wait_for http://127.0.0.1:3341/healthz
 wait_for http://127.0.0.1:3342/healthz
 
 {
   echo "# $("$bin" --version); $([ "$store" = mem ] && echo memory || echo PostgreSQL) store, $products generated products"
-  echo "# the cache on (64 MB, port 3341) and off (3342) served at once, each row run on both in turn;"
+  echo "# the cache on (64 MB${CACHE_ARGS:+, $CACHE_ARGS}, port 3341) and off (3342) served at once, each row run on both in turn;"
   echo "# wrk -t$threads -c$connections $duration per row, oha at $rate/s for $rate_duration; $rounds rounds, $(date -u +%F) on $(nproc) cores"
 } >"$out"
 for round in $(seq 1 "$rounds"); do
