@@ -9,7 +9,7 @@
 #   STORE=mem or pg   PRODUCTS=1000000 ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2
 #   RATE=5000 RATE_DURATION=20s   BIN=target/release/catalog-http (built if it is the default)
 #   OUT=docs/bench/load/cache-cost-$STORE.txt
-#   CACHE_ARGS: more serve flags of the cache-on instance (e.g. "--cache-admission every")
+#   CACHE_ARGS: more serve flags of the cache-on instance (e.g. "--cache-ttl-secs 5")
 # Each row is one JSON line; medians and the on/off ratios close the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
